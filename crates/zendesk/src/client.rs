@@ -1,0 +1,318 @@
+//! The client: configuration, the one request pipeline every call goes through, and URL handling.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use url::Url;
+
+use crate::auth::{api_token_header, bearer_header};
+use crate::error::{classify, FailedAnswer, Subject};
+use crate::{Auth, Error, SecretString};
+
+/// Everything a [`Client`] needs to reach one Zendesk account.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `https://{subdomain}.zendesk.com` for a real account (see [`account_url`]), or a simulator's address.
+    pub base_url: Url,
+    /// How requests authenticate.
+    pub auth: Auth,
+    /// Limit for one HTTP exchange (connect + answer).
+    pub timeout: Duration,
+    /// Sent as `User-Agent`, so Zendesk's logs name the integration.
+    pub user_agent: String,
+}
+
+impl ClientConfig {
+    /// A configuration with a 30 s timeout and the `zendesk-handoff/<version>` user agent.
+    pub fn new(base_url: Url, auth: Auth) -> Self {
+        ClientConfig {
+            base_url,
+            auth,
+            timeout: Duration::from_secs(30),
+            user_agent: concat!("zendesk-handoff/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// Base URL of a real account: `https://{subdomain}.zendesk.com`.
+///
+/// Takes the bare subdomain (`acme`); turning what an admin typed into that is the caller's job.
+pub fn account_url(subdomain: &str) -> Result<Url, Error> {
+    let label = subdomain.trim();
+    let valid = !label.is_empty()
+        && label.len() <= 63
+        && label
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-');
+    if !valid {
+        return Err(Error::InvalidConfig {
+            detail: format!(
+                "{subdomain:?} is not a Zendesk subdomain (expected lowercase letters, digits and dashes, like \"acme\")"
+            ),
+        });
+    }
+    Url::parse(&format!("https://{label}.zendesk.com")).map_err(|err| Error::InvalidConfig {
+        detail: format!("cannot build the account URL for {label:?}: {err}"),
+    })
+}
+
+/// A Zendesk API client for one account. Cheap to clone: clones share the connection pool and auth.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    auth: Auth,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("auth", &self.inner.auth)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Builds a client. Fails on a base URL that is not http(s) or an unusable user agent.
+    pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        let scheme = config.base_url.scheme();
+        if scheme != "https" && scheme != "http" {
+            return Err(Error::InvalidConfig {
+                detail: format!("the base URL must be http(s), not {scheme}:"),
+            });
+        }
+        if config.base_url.host_str().is_none() {
+            return Err(Error::InvalidConfig {
+                detail: "the base URL has no host".to_owned(),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(config.user_agent.as_str())
+            // Zendesk's API does not redirect; a redirect means the host is not a Zendesk account, and following
+            // one could carry the credentials elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|err| Error::InvalidConfig {
+                detail: format!("cannot build the HTTP client: {err}"),
+            })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url: config.base_url,
+                auth: config.auth,
+            }),
+        })
+    }
+
+    /// The account (or simulator) this client talks to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// Sends a request and decodes a 2xx JSON body into `T`.
+    pub(crate) async fn json<T: DeserializeOwned>(&self, request: &Request) -> Result<T, Error> {
+        let answer = self.send(request).await?;
+        answer.decode(&request.subject.resource)
+    }
+
+    /// Sends a request through auth and returns a 2xx answer; anything else becomes an [`Error`].
+    pub(crate) async fn send(&self, request: &Request) -> Result<Answer, Error> {
+        let url = self.url_for(&request.path_and_query)?;
+        let bearer = match &self.inner.auth {
+            Auth::Bearer(source) => Some(source.access_token().await?),
+            _ => None,
+        };
+        let answer = self.exchange(request, &url, bearer.as_ref()).await?;
+        if answer.status == 401 {
+            if let (Auth::Bearer(source), Some(rejected)) = (&self.inner.auth, bearer.as_ref()) {
+                // One refresh and one retry: a second 401 means the grant itself is gone.
+                source.invalidate(rejected).await?;
+                let fresh = source.access_token().await?;
+                let retried = self.exchange(request, &url, Some(&fresh)).await?;
+                return retried.into_success(&url, &request.subject);
+            }
+        }
+        answer.into_success(&url, &request.subject)
+    }
+
+    async fn exchange(
+        &self,
+        request: &Request,
+        url: &Url,
+        bearer: Option<&SecretString>,
+    ) -> Result<Answer, Error> {
+        let mut builder = self.inner.http.request(request.method.clone(), url.clone());
+        match (&self.inner.auth, bearer) {
+            (Auth::ApiToken { email, token }, _) => {
+                builder = builder.header(AUTHORIZATION, api_token_header(email, token)?);
+            }
+            (Auth::Bearer(_), Some(token)) => {
+                builder = builder.header(AUTHORIZATION, bearer_header(token)?);
+            }
+            _ => {}
+        }
+        if let Some(key) = &request.idempotency_key {
+            let value = HeaderValue::from_str(key).map_err(|_| Error::InvalidConfig {
+                detail: format!("the idempotency key {key:?} cannot be sent in a header"),
+            })?;
+            builder = builder.header("Idempotency-Key", value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        tracing::debug!(method = %request.method, path = %url.path(), "zendesk request");
+        let response = builder
+            .send()
+            .await
+            .map_err(|err| Error::from_transport(&err))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|err| Error::from_transport(&err))?;
+        tracing::debug!(status, path = %url.path(), "zendesk answer");
+        Ok(Answer {
+            url: url.to_string(),
+            status,
+            headers,
+            body: body.to_vec(),
+        })
+    }
+
+    /// The URL for a path (`/api/v2/...`) or a `links.next` URL.
+    ///
+    /// Invariant: requests only ever go to the configured base URL's origin. A link on another host (Zendesk
+    /// names the account's canonical subdomain in links) is followed by its path and query on the configured
+    /// base, so credentials are never sent to a foreign host.
+    pub(crate) fn url_for(&self, target: &str) -> Result<Url, Error> {
+        let base = &self.inner.base_url;
+        let (path, query) = match Url::parse(target) {
+            Ok(absolute) => {
+                if absolute.origin() == base.origin() {
+                    return Ok(absolute);
+                }
+                (
+                    absolute.path().to_owned(),
+                    absolute.query().map(str::to_owned),
+                )
+            }
+            Err(_) => match target.split_once('?') {
+                Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
+                None => (target.to_owned(), None),
+            },
+        };
+        let mut url = base.clone();
+        let prefix = base.path().trim_end_matches('/');
+        if path.starts_with(prefix) && !prefix.is_empty() {
+            url.set_path(&path);
+        } else {
+            url.set_path(&format!("{prefix}{path}"));
+        }
+        url.set_query(query.as_deref());
+        url.set_fragment(None);
+        Ok(url)
+    }
+}
+
+/// One API call, described independently of auth, retries and rate limits.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub method: Method,
+    /// `/api/v2/...` with its query, or an absolute `links.next` URL.
+    pub path_and_query: String,
+    pub body: Option<Value>,
+    pub subject: Subject,
+    pub idempotency_key: Option<String>,
+}
+
+impl Request {
+    pub(crate) fn new(
+        method: Method,
+        path_and_query: impl Into<String>,
+        resource: impl Into<String>,
+    ) -> Request {
+        Request {
+            method,
+            path_and_query: path_and_query.into(),
+            body: None,
+            subject: Subject {
+                resource: resource.into(),
+                ticket_id: None,
+            },
+            idempotency_key: None,
+        }
+    }
+
+    pub(crate) fn get(path_and_query: impl Into<String>, resource: impl Into<String>) -> Request {
+        Request::new(Method::GET, path_and_query, resource)
+    }
+}
+
+/// A raw answer: status, headers and the whole body.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    /// The URL that answered (never carries credentials).
+    pub url: String,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    fn into_success(self, url: &Url, subject: &Subject) -> Result<Answer, Error> {
+        if (200..300).contains(&self.status) {
+            return Ok(self);
+        }
+        Err(classify(
+            &FailedAnswer {
+                status: self.status,
+                content_type: self.content_type(),
+                retry_after: self.retry_after(),
+                body: &self.body,
+                url: url.as_str(),
+            },
+            subject,
+        ))
+    }
+
+    pub(crate) fn content_type(&self) -> Option<&str> {
+        self.headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+    }
+
+    /// `Retry-After` in seconds (Zendesk sends whole seconds; fractions are accepted too).
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
+        let text = self.headers.get(RETRY_AFTER)?.to_str().ok()?;
+        let seconds: f64 = text.trim().parse().ok()?;
+        (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+    }
+
+    /// Decodes the body as JSON; a 2xx that is not JSON means the host is not the Zendesk API.
+    pub(crate) fn decode<T: DeserializeOwned>(&self, what: &str) -> Result<T, Error> {
+        let declared_json = self
+            .content_type()
+            .is_none_or(|ct| ct.to_ascii_lowercase().contains("json"));
+        if !declared_json {
+            // An HTML page where the API should answer: a parked domain, a closed Help Center, a login page.
+            return Err(Error::NotZendesk {
+                url: self.url.clone(),
+                status: self.status,
+            });
+        }
+        serde_json::from_slice(&self.body).map_err(|err| Error::decode(what, err))
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests for the Zendesk client: one binary, one module per concern.
+
+// Test helpers outside `#[test]` functions unwrap too: a panic here is a test failure with a location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod scripted;
+mod users;
