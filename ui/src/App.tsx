@@ -1,0 +1,100 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import styled from 'styled-components';
+import { getColor } from '@zendeskgarden/react-theming';
+import { XXL } from '@zendeskgarden/react-typography';
+import { CommandError, getConnection, type ConnectionView } from './api';
+import { ConnectScreen } from './connect/ConnectScreen';
+import type { ConnectionState } from './connection';
+import { SCREENS, type ScreenId } from './screens';
+import { Navigation } from './shell/Navigation';
+import { StatusBar } from './shell/StatusBar';
+import { UpcomingScreen } from './shell/UpcomingScreen';
+
+/** The console: navigation on the left, the current screen, and the status bar under both. */
+export function App() {
+  const [screenId, setScreenId] = useState<ScreenId>('connect');
+  const [connection, setConnection] = useState<ConnectionState>({ state: 'loading' });
+  const titleRef = useRef<HTMLHeadingElement>(null);
+  const navigated = useRef(false);
+
+  const loadConnection = useCallback(() => {
+    setConnection({ state: 'loading' });
+    getConnection().then(
+      (saved) => {
+        setConnection({ state: 'ready', connection: saved });
+      },
+      (raw: unknown) => {
+        setConnection({ state: 'failed', error: CommandError.from(raw) });
+      },
+    );
+  }, []);
+
+  useEffect(() => {
+    loadConnection();
+  }, [loadConnection]);
+
+  // After the admin picks a screen, keyboard and screen-reader focus follows to its title; on launch it stays put.
+  useEffect(() => {
+    if (navigated.current) {
+      titleRef.current?.focus();
+    }
+  }, [screenId]);
+
+  const screen = SCREENS.find((candidate) => candidate.id === screenId) ?? SCREENS[0];
+  const onConnected = useCallback((saved: ConnectionView) => {
+    setConnection({ state: 'ready', connection: saved });
+  }, []);
+
+  return (
+    <Layout>
+      <Navigation
+        current={screenId}
+        onSelect={(id) => {
+          navigated.current = true;
+          setScreenId(id);
+        }}
+      />
+      <Main>
+        {screen !== undefined && (
+          <>
+            <XXL tag="h1" isBold data-testid="screen-title" ref={titleRef} tabIndex={-1}>
+              {screen.title}
+            </XXL>
+            {screen.upcoming === null ? (
+              <ConnectScreen connection={connection} onConnected={onConnected} onRetry={loadConnection} />
+            ) : (
+              <UpcomingScreen summary={screen.upcoming} />
+            )}
+          </>
+        )}
+      </Main>
+      <StatusBar connection={connection} />
+    </Layout>
+  );
+}
+
+const Layout = styled.div`
+  display: grid;
+  grid-template-areas:
+    'nav main'
+    'status status';
+  grid-template-columns: 220px 1fr;
+  grid-template-rows: 1fr auto;
+  height: 100vh;
+  color: ${({ theme }) => getColor({ theme, variable: 'foreground.default' })};
+  background: ${({ theme }) => getColor({ theme, variable: 'background.default' })};
+`;
+
+const Main = styled.main`
+  grid-area: main;
+  overflow-y: auto;
+  padding: ${({ theme }) => theme.space.lg};
+
+  h1 {
+    margin-bottom: ${({ theme }) => theme.space.md};
+  }
+
+  h1:focus {
+    outline: none;
+  }
+`;

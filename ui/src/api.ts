@@ -1,0 +1,162 @@
+/**
+ * The desktop app's commands, typed. This is the only module that calls `invoke`: every screen goes through it,
+ * so the unit tests (mockIPC) and the end-to-end tests (the real window) exercise the same calls.
+ *
+ * Every command either resolves with its value or rejects with a `CommandError`. Callers branch on `code`, never on
+ * `message`: the message is for people and may change wording at any time.
+ */
+import { Channel, invoke } from '@tauri-apps/api/core';
+
+/** The error classes the Rust side reports; the UI branches only on these. */
+export type CommandErrorCode =
+  | 'invalid_input'
+  | 'keychain_unavailable'
+  | 'storage'
+  | 'zendesk'
+  | 'not_connected'
+  | 'internal';
+
+const COMMAND_ERROR_CODES: readonly CommandErrorCode[] = [
+  'invalid_input',
+  'keychain_unavailable',
+  'storage',
+  'zendesk',
+  'not_connected',
+  'internal',
+];
+
+/** A failed command: a stable `code` to branch on and a `message` to show as is. */
+export class CommandError extends Error {
+  readonly code: CommandErrorCode;
+
+  constructor(code: CommandErrorCode, message: string) {
+    super(message);
+    this.name = 'CommandError';
+    this.code = code;
+  }
+
+  /**
+   * Turns whatever a rejected `invoke` produced into a `CommandError`. The Rust side always sends `{code, message}`;
+   * anything else (a command missing from the build, a panic turned into a string) is `internal`, with its text kept
+   * so the person seeing it can report it.
+   */
+  static from(raw: unknown): CommandError {
+    if (raw instanceof CommandError) {
+      return raw;
+    }
+    if (typeof raw === 'object' && raw !== null && 'message' in raw && typeof raw.message === 'string') {
+      const code = 'code' in raw ? raw.code : undefined;
+      const known = COMMAND_ERROR_CODES.find((candidate) => candidate === code);
+      return new CommandError(known ?? 'internal', raw.message);
+    }
+    if (typeof raw === 'string' && raw.length > 0) {
+      return new CommandError('internal', raw);
+    }
+    return new CommandError('internal', 'The app reported an error without a description.');
+  }
+}
+
+/** A Zendesk user as the console shows it. `role` is Zendesk's: "admin", "agent", "end-user"... */
+export interface UserView {
+  id: number;
+  name: string;
+  email: string | null;
+  role: string;
+}
+
+/** How the console signs in to Zendesk. */
+export type AuthMethod = 'api_token' | 'oauth';
+
+/** The saved connection to a Zendesk account. */
+export interface ConnectionView {
+  /** "acme" */
+  subdomain: string;
+  /** "acme.zendesk.com" */
+  host: string;
+  /** The API base actually used: the simulator's address in demo mode, or a proxy when one was set. */
+  baseUrl: string;
+  authMethod: AuthMethod;
+  user: UserView;
+  defaultAgent: UserView | null;
+  demo: boolean;
+  /** RFC 3339. */
+  connectedAt: string;
+  /** Set for API-token connections: the day Zendesk stops accepting API tokens, and how far away it is. */
+  apiTokenDeadline: { date: string; daysLeft: number } | null;
+}
+
+/** What the admin typed on the Connect form, trimmed; optional fields are `null` when left empty. */
+export interface ConnectForm {
+  subdomain: string;
+  email: string;
+  token: string;
+  defaultAgentId: string | null;
+  baseUrl: string | null;
+}
+
+/** The checks "Verify & Save" runs, in the order it runs them. */
+export type CheckId = 'subdomain' | 'account' | 'credentials' | 'role' | 'default_agent' | 'keychain';
+
+/** Where one check stands. A check may be reported as `running` and then again with its final status. */
+export type CheckStatus = 'running' | 'passed' | 'failed' | 'warning' | 'skipped';
+
+/** One check's progress, streamed while "Verify & Save" runs; `cause` and `fix` explain failures and warnings. */
+export interface CheckEvent {
+  id: CheckId;
+  label: string;
+  status: CheckStatus;
+  detail: string;
+  cause: string | null;
+  fix: string | null;
+}
+
+/** The outcome of "Verify & Save". `saved` is false unless every required check passed. */
+export interface VerifyReport {
+  saved: boolean;
+  checks: CheckEvent[];
+  connection: ConnectionView | null;
+}
+
+/** A subdomain as Zendesk knows it: "acme" and its host "acme.zendesk.com". */
+export interface NormalizedSubdomain {
+  subdomain: string;
+  host: string;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (raw) {
+    throw CommandError.from(raw);
+  }
+}
+
+/** The saved connection, or `null` when nothing is configured yet. */
+export function getConnection(): Promise<ConnectionView | null> {
+  return call<ConnectionView | null>('get_connection');
+}
+
+/** Normalizes what the admin typed ("acme", "acme.zendesk.com", a URL) or rejects it with `invalid_input`. */
+export function normalizeSubdomain(input: string): Promise<NormalizedSubdomain> {
+  return call<NormalizedSubdomain>('normalize_subdomain', { input });
+}
+
+/** Looks up the agent with this id in the account the form describes, without saving anything. */
+export function lookupAgent(form: ConnectForm, agentId: string): Promise<UserView> {
+  return call<UserView>('lookup_agent', { form, agentId });
+}
+
+/**
+ * Runs every connection check and saves only when all required ones pass. `onCheck` receives each check as it
+ * starts and as it finishes, before the returned report arrives.
+ */
+export function verifyAndSave(form: ConnectForm, onCheck: (event: CheckEvent) => void): Promise<VerifyReport> {
+  const onEvent = new Channel<CheckEvent>();
+  onEvent.onmessage = onCheck;
+  return call<VerifyReport>('verify_and_save', { form, onEvent });
+}
+
+/** Starts the sandbox account (the built-in simulator) and connects to it. */
+export function startDemo(): Promise<ConnectionView> {
+  return call<ConnectionView>('start_demo');
+}

@@ -1,0 +1,98 @@
+import { useState } from 'react';
+import styled from 'styled-components';
+import { Button } from '@zendeskgarden/react-buttons';
+import { Alert } from '@zendeskgarden/react-notifications';
+import { Spinner } from '@zendeskgarden/react-loaders';
+import { CommandError, startDemo, type ConnectionView } from '../api';
+import type { ConnectionState } from '../connection';
+import { ConnectedPanel } from './ConnectedPanel';
+import { ConnectFormPanel } from './ConnectFormPanel';
+import { Welcome, type DemoStart } from './Welcome';
+
+const LOAD_FAILURE_TITLES: Record<CommandError['code'], string> = {
+  invalid_input: 'The saved connection could not be read',
+  keychain_unavailable: 'The system keychain is not available',
+  storage: 'The saved settings could not be read',
+  zendesk: 'Zendesk could not be reached',
+  not_connected: 'Not connected',
+  internal: 'The saved connection could not be read',
+};
+
+/**
+ * The Connect screen: the connected account when there is one; otherwise the welcome cards, which lead to the
+ * Connect form or start the sandbox account.
+ */
+export function ConnectScreen({
+  connection,
+  onConnected,
+  onRetry,
+}: {
+  connection: ConnectionState;
+  onConnected: (connection: ConnectionView) => void;
+  onRetry: () => void;
+}) {
+  const [showForm, setShowForm] = useState(false);
+  const [demo, setDemo] = useState<DemoStart>({ state: 'idle' });
+
+  async function startSandbox() {
+    if (demo.state === 'starting') {
+      return;
+    }
+    setDemo({ state: 'starting' });
+    try {
+      const started = await startDemo();
+      setDemo({ state: 'idle' });
+      onConnected(started);
+    } catch (raw) {
+      setDemo({ state: 'failed', error: CommandError.from(raw) });
+    }
+  }
+
+  switch (connection.state) {
+    case 'loading':
+      return (
+        <Progress role="status">
+          <Spinner size="24px" delayMS={0} aria-hidden="true" />
+          Reading the saved connection
+        </Progress>
+      );
+    case 'failed':
+      return (
+        <Alert type="error" role="alert">
+          <Alert.Title>{LOAD_FAILURE_TITLES[connection.error.code]}</Alert.Title>
+          <Alert.Paragraph>{connection.error.message}</Alert.Paragraph>
+          <Retry>
+            <Button size="small" onClick={onRetry}>
+              Try again
+            </Button>
+          </Retry>
+        </Alert>
+      );
+    case 'ready':
+      if (connection.connection !== null) {
+        return <ConnectedPanel connection={connection.connection} />;
+      }
+      if (showForm) {
+        return <ConnectFormPanel onConnected={onConnected} />;
+      }
+      return (
+        <Welcome
+          demo={demo}
+          onConnect={() => {
+            setShowForm(true);
+          }}
+          onDemo={() => void startSandbox()}
+        />
+      );
+  }
+}
+
+const Progress = styled.div`
+  display: flex;
+  align-items: center;
+  gap: ${({ theme }) => theme.space.sm};
+`;
+
+const Retry = styled.div`
+  margin-top: ${({ theme }) => theme.space.sm};
+`;

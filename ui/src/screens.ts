@@ -1,0 +1,57 @@
+/** The console's screens, in the order an admin meets them (SPEC §13), as the navigation lists them. */
+export type ScreenId = 'connect' | 'setup' | 'ai-fields' | 'relay' | 'verify' | 'troubleshoot' | 'settings';
+
+/** One screen: its id (also the suffix of its `nav-<id>` test id), title, and for screens not built yet, what it will hold. */
+export interface Screen {
+  id: ScreenId;
+  title: string;
+  /** One or two sentences on what the screen will hold; `null` for screens that are available. */
+  upcoming: string | null;
+}
+
+export const SCREENS: readonly Screen[] = [
+  { id: 'connect', title: 'Connect', upcoming: null },
+  {
+    id: 'setup',
+    title: 'Setup',
+    upcoming:
+      'Setup will hold the live checklist of what the integration needs in Zendesk (the webhook, its signing secret ' +
+      'and the trigger), each item with its status, evidence and a fix, plus "Create for me" and a step-by-step ' +
+      'manual setup with copy buttons.',
+  },
+  {
+    id: 'ai-fields',
+    title: 'AI Fields',
+    upcoming:
+      'AI Fields will map your Zendesk custom ticket fields to values the AI fills in at handoff, with a searchable ' +
+      'field picker and a preview that runs the mapping on a pasted conversation.',
+  },
+  {
+    id: 'relay',
+    title: 'Relay',
+    upcoming:
+      'Relay will show whether the webhook relay is running, its addresses and the signed webhook URL, the live ' +
+      'stream of deliveries from Zendesk, and the sessions they belong to.',
+  },
+  {
+    id: 'verify',
+    title: 'Verify',
+    upcoming:
+      'Verify will prove the whole loop with one click: a test conversation is handed off, a reply is posted in ' +
+      'Zendesk and travels back to the session, each step timed, with the cause and the fix when one fails.',
+  },
+  {
+    id: 'troubleshoot',
+    title: 'Troubleshoot',
+    upcoming:
+      'Troubleshoot will list the common symptoms, such as failing credentials, no ticket on handoff or replies not ' +
+      'reaching the customer; opening one runs its probes and answers with the cause, the fix and an action.',
+  },
+  {
+    id: 'settings',
+    title: 'Settings',
+    upcoming:
+      'Settings will hold the tag prefix, tickets for every conversation, the default assignee, the channel ' +
+      'delivery URL, the AI field filler endpoint, key rotation, and the data and logs folders.',
+  },
+];
