@@ -1,1 +1,34 @@
+//! The handoff core: everything the desktop console and the `handoff` CLI do, with no GUI dependency.
+//!
+//! Layout:
+//! - [`subdomain`]: the admin's subdomain input, normalized.
+//! - [`keychain`]: secrets, only in the OS keychain.
+//! - [`store`]: the SQLite file for everything that is not a secret.
+//! - [`profile`]: a data folder plus its keychain namespace; the saved connection.
+//! - [`connect`]: Verify & Save, check by check.
+//! - [`demo`]: the embedded simulator, connected, for trying the product without a Zendesk account.
+//!
+//! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
+//! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now`.
 
+pub mod connect;
+pub mod demo;
+pub mod keychain;
+pub mod profile;
+pub mod store;
+pub mod subdomain;
+
+pub use zendesk::SecretString;
+
+/// Errors of connect-time operations that are not a check's verdict (those are reported as checks).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Zendesk(zendesk::Error),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Keychain(#[from] keychain::KeychainError),
+}

@@ -1,0 +1,157 @@
+//! A profile: one data folder (SQLite, logs) and its keychain namespace. The CLI and the desktop app open the
+//! same default profile, so what one saves the other sees.
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use url::Url;
+
+use crate::connect::{AuthMethod, Connection, UserSummary};
+use crate::keychain::{Keychain, KeychainError, SecretStoreKind};
+use crate::store::{ConnectionRow, Store, StoreError};
+use crate::subdomain::Subdomain;
+
+/// The app's identifier; also the name of its data folder.
+pub const APP_IDENTIFIER: &str = "cx.handoff.console";
+
+/// Overrides the data folder for the CLI and the app (tests point it at a temporary folder).
+pub const DATA_DIR_VAR: &str = "HANDOFF_DATA_DIR";
+/// Picks the secret store (`keychain` or `keyutils`) for the CLI and the app.
+pub const SECRET_STORE_VAR: &str = "HANDOFF_SECRET_STORE";
+
+/// `$HANDOFF_DATA_DIR`, else `$XDG_DATA_HOME/cx.handoff.console`, else `~/.local/share/cx.handoff.console`
+/// (the folder Tauri's `app_data_dir` resolves to on Linux).
+pub fn default_data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_VAR).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share"))
+        })?;
+    Some(data_home.join(APP_IDENTIFIER))
+}
+
+/// An open profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    data_dir: PathBuf,
+    store: Store,
+    install_id: String,
+    secret_store: SecretStoreKind,
+}
+
+impl Profile {
+    /// Opens the profile in `data_dir`. The keychain is not touched until a secret is needed, so a status
+    /// query works even where the keychain is unreachable.
+    pub fn open(data_dir: &Path, secret_store: SecretStoreKind) -> Result<Profile, StoreError> {
+        let store = Store::open(data_dir)?;
+        let install_id = store.install_id()?;
+        Ok(Profile {
+            data_dir: data_dir.to_owned(),
+            store,
+            install_id,
+            secret_store,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn logs_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn keychain(&self) -> Result<Keychain, KeychainError> {
+        Keychain::open(self.secret_store, &self.install_id)
+    }
+
+    /// The saved connection, if any.
+    pub fn connection(&self) -> Result<Option<Connection>, StoreError> {
+        self.store
+            .connection()?
+            .map(connection_from_row)
+            .transpose()
+    }
+}
+
+/// What `handoff status` and the status bar show.
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub connection: Option<Connection>,
+    pub api_token_deadline: Option<crate::connect::ApiTokenDeadline>,
+}
+
+pub fn status(profile: &Profile, now: Timestamp) -> Result<Status, StoreError> {
+    let connection = profile.connection()?;
+    let api_token_deadline = connection.as_ref().and_then(|c| c.api_token_deadline(now));
+    Ok(Status {
+        connection,
+        api_token_deadline,
+    })
+}
+
+pub(crate) fn connection_row(connection: &Connection) -> ConnectionRow {
+    ConnectionRow {
+        subdomain: connection.subdomain.to_string(),
+        base_url: connection.base_url.to_string(),
+        auth_method: connection.auth_method.as_str().to_owned(),
+        email: connection.email.clone(),
+        user_id: connection.user.id,
+        user_name: connection.user.name.clone(),
+        user_email: connection.user.email.clone(),
+        user_role: connection.user.role.clone(),
+        default_agent: connection
+            .default_agent
+            .as_ref()
+            .map(|a| (a.id, a.name.clone(), a.email.clone(), a.role.clone())),
+        demo: connection.demo,
+        connected_at: connection.connected_at.to_string(),
+    }
+}
+
+fn connection_from_row(row: ConnectionRow) -> Result<Connection, StoreError> {
+    let corrupt =
+        |what: &str, value: &str| StoreError::Corrupt(format!("connection.{what} = {value:?}"));
+    let subdomain =
+        Subdomain::parse(&row.subdomain).map_err(|_| corrupt("subdomain", &row.subdomain))?;
+    let base_url = Url::parse(&row.base_url).map_err(|_| corrupt("base_url", &row.base_url))?;
+    let auth_method = match row.auth_method.as_str() {
+        "api_token" => AuthMethod::ApiToken,
+        "oauth" => AuthMethod::OAuth,
+        other => return Err(corrupt("auth_method", other)),
+    };
+    let connected_at = row
+        .connected_at
+        .parse()
+        .map_err(|_| corrupt("connected_at", &row.connected_at))?;
+    Ok(Connection {
+        subdomain,
+        base_url,
+        auth_method,
+        email: row.email,
+        user: UserSummary {
+            id: row.user_id,
+            name: row.user_name,
+            email: row.user_email,
+            role: row.user_role,
+        },
+        default_agent: row
+            .default_agent
+            .map(|(id, name, email, role)| UserSummary {
+                id,
+                name,
+                email,
+                role,
+            }),
+        demo: row.demo,
+        connected_at,
+    })
+}

@@ -1,0 +1,237 @@
+//! The SQLite file that holds everything that is not a secret.
+//!
+//! Architecture invariant: no secret is ever written here (see `keychain`). A test reads the whole file after
+//! a connect and looks for the token.
+//!
+//! The schema is versioned with `PRAGMA user_version`; each migration runs once, in a transaction.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{params, Connection as Sqlite, OptionalExtension};
+
+/// The file name inside the data folder.
+pub const DATABASE_FILE: &str = "handoff.sqlite3";
+
+/// Why the store failed. Messages name the file so the admin can look at it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the data folder {path}: {source}")]
+    CreateFolder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}: {source}; check that the folder is writable and the disk not full")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the database failed: {0}; check that the data folder is writable and the disk not full"
+    )]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database holds a value it cannot read back ({0}); it may have been edited by hand"
+    )]
+    Corrupt(String),
+    #[error("the database lock was poisoned by an earlier failure; restart the app")]
+    Poisoned,
+}
+
+/// Migrations in order; `user_version` is the number applied so far.
+const MIGRATIONS: &[&str] = &[
+    // 1: install identity and the Zendesk connection (one row: an installation talks to one account).
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE connection (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         subdomain TEXT NOT NULL,
+         base_url TEXT NOT NULL,
+         auth_method TEXT NOT NULL,
+         email TEXT NOT NULL,
+         user_id INTEGER NOT NULL,
+         user_name TEXT NOT NULL,
+         user_email TEXT,
+         user_role TEXT NOT NULL,
+         default_agent_id INTEGER,
+         default_agent_name TEXT,
+         default_agent_email TEXT,
+         default_agent_role TEXT,
+         demo INTEGER NOT NULL DEFAULT 0,
+         connected_at TEXT NOT NULL
+     );",
+];
+
+/// A handle on the database; clones share one SQLite connection.
+#[derive(Clone)]
+pub struct Store {
+    sqlite: Arc<Mutex<Sqlite>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The connection row as stored. `connection` turns it into the domain type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionRow {
+    pub subdomain: String,
+    pub base_url: String,
+    pub auth_method: String,
+    pub email: String,
+    pub user_id: u64,
+    pub user_name: String,
+    pub user_email: Option<String>,
+    pub user_role: String,
+    pub default_agent: Option<(u64, String, Option<String>, String)>,
+    pub demo: bool,
+    pub connected_at: String,
+}
+
+impl Store {
+    /// Opens (creating when needed) the database in `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateFolder {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let mut sqlite = Sqlite::open(&path).map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        // WAL lets the CLI read while the app writes; a busy timeout rides out the other's short transactions.
+        sqlite.pragma_update(None, "journal_mode", "WAL")?;
+        sqlite.pragma_update(None, "synchronous", "FULL")?;
+        sqlite.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut sqlite)?;
+        Ok(Store {
+            sqlite: Arc::new(Mutex::new(sqlite)),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Sqlite>, StoreError> {
+        self.sqlite.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    /// The installation's stable id, created on first use. It namespaces keychain entries.
+    pub fn install_id(&self) -> Result<String, StoreError> {
+        let sqlite = self.lock()?;
+        let existing: Option<String> = sqlite
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'install_id'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id = ulid::Ulid::new().to_string().to_ascii_lowercase();
+        sqlite.execute(
+            "INSERT INTO meta (key, value) VALUES ('install_id', ?1)",
+            params![id],
+        )?;
+        Ok(id)
+    }
+
+    pub fn connection(&self) -> Result<Option<ConnectionRow>, StoreError> {
+        let sqlite = self.lock()?;
+        let row = sqlite
+            .query_row(
+                "SELECT subdomain, base_url, auth_method, email, user_id, user_name, user_email, user_role,
+                        default_agent_id, default_agent_name, default_agent_email, default_agent_role,
+                        demo, connected_at
+                 FROM connection WHERE id = 1",
+                [],
+                |row| {
+                    let agent_id: Option<i64> = row.get(8)?;
+                    let agent_name: Option<String> = row.get(9)?;
+                    let agent_role: Option<String> = row.get(11)?;
+                    let default_agent = match (agent_id, agent_name, agent_role) {
+                        (Some(id), Some(name), Some(role)) => Some((id as u64, name, row.get(10)?, role)),
+                        _ => None,
+                    };
+                    Ok(ConnectionRow {
+                        subdomain: row.get(0)?,
+                        base_url: row.get(1)?,
+                        auth_method: row.get(2)?,
+                        email: row.get(3)?,
+                        user_id: row.get::<_, i64>(4)? as u64,
+                        user_name: row.get(5)?,
+                        user_email: row.get(6)?,
+                        user_role: row.get(7)?,
+                        default_agent,
+                        demo: row.get(12)?,
+                        connected_at: row.get(13)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Replaces the connection row in one transaction: durable before the caller reports success.
+    pub fn save_connection(&self, row: &ConnectionRow) -> Result<(), StoreError> {
+        let mut sqlite = self.lock()?;
+        let tx = sqlite.transaction()?;
+        let agent = row.default_agent.as_ref();
+        tx.execute(
+            "INSERT OR REPLACE INTO connection (id, subdomain, base_url, auth_method, email, user_id, user_name,
+                 user_email, user_role, default_agent_id, default_agent_name, default_agent_email,
+                 default_agent_role, demo, connected_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                row.subdomain,
+                row.base_url,
+                row.auth_method,
+                row.email,
+                row.user_id as i64,
+                row.user_name,
+                row.user_email,
+                row.user_role,
+                agent.map(|a| a.0 as i64),
+                agent.map(|a| a.1.clone()),
+                agent.and_then(|a| a.2.clone()),
+                agent.map(|a| a.3.clone()),
+                row.demo,
+                row.connected_at,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn delete_connection(&self) -> Result<(), StoreError> {
+        self.lock()?.execute("DELETE FROM connection", [])?;
+        Ok(())
+    }
+}
+
+fn migrate(sqlite: &mut Sqlite) -> Result<(), StoreError> {
+    let applied: i64 = sqlite.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let applied = usize::try_from(applied)
+        .map_err(|_| StoreError::Corrupt(format!("user_version {applied}")))?;
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "schema version {applied} is newer than this build knows ({}); update the app",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = sqlite.transaction()?;
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
