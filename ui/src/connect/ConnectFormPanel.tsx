@@ -181,7 +181,7 @@ export function ConnectFormPanel({ onConnected }: { onConnected: (connection: Co
         </Actions>
       </Tabs.TabPanel>
       <Tabs.TabPanel item="api_token">
-        <Alert type="warning">
+        <Alert type="warning" role="note">
           <Alert.Title>API tokens stop working on {API_TOKEN_DEADLINE}</Alert.Title>
           <Alert.Paragraph>
             Zendesk no longer lets accounts create API tokens, and every existing token stops working on that day. Move
@@ -207,7 +207,7 @@ export function ConnectFormPanel({ onConnected }: { onConnected: (connection: Co
               <Field.Message validation="error">{subdomainError}</Field.Message>
             ) : (
               normalized.state === 'host' && (
-                <Field.Message validation="success">
+                <Field.Message validation="success" role="status">
                   Account: <span data-testid="connect-subdomain-normalized">{normalized.host}</span>
                 </Field.Message>
               )
@@ -347,13 +347,13 @@ function AgentLookupMessage({ lookup }: { lookup: AgentLookup }) {
       return null;
     case 'looking':
       return (
-        <Field.Message>
+        <Field.Message role="status">
           Looking up the agent <Dots delayMS={0} />
         </Field.Message>
       );
     case 'found':
       return (
-        <Field.Message validation="success">
+        <Field.Message validation="success" role="status">
           <span data-testid="connect-default-agent-name">
             {lookup.agent.name} ({lookup.agent.role})
           </span>

@@ -29,7 +29,7 @@ export function ConnectedPanel({ connection }: { connection: ConnectionView }) {
         )}
       </Heading>
       {connection.authMethod === 'api_token' && apiTokenDeadline !== null && (
-        <Alert type="warning">
+        <Alert type="warning" role="note">
           <Alert.Title>{describeDeadline(apiTokenDeadline)}</Alert.Title>
           <Alert.Paragraph>
             This connection uses an API token. Move it to OAuth when OAuth sign-in arrives in the next release.

@@ -1,0 +1,108 @@
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { SCREENS } from './screens';
+import { CONNECTION, DEMO_CONNECTION, callsOf, fail, mockCommands } from './test/ipc';
+import { renderApp } from './test/render';
+
+describe('Console shell', () => {
+  it('lists every screen in the navigation, in the order an admin meets them, and opens on Connect', async () => {
+    mockCommands({ get_connection: () => null });
+    renderApp();
+
+    const nav = screen.getByRole('navigation');
+    expect(within(nav).getAllByRole('button').map((button) => button.textContent)).toEqual([
+      'Connect',
+      'Setup',
+      'AI Fields',
+      'Relay',
+      'Verify',
+      'Troubleshoot',
+      'Settings',
+    ]);
+    expect(screen.getByTestId('screen-title').textContent).toBe('Connect');
+    expect(screen.getByTestId('nav-connect').getAttribute('aria-current')).toBe('page');
+    await screen.findByTestId('welcome-connect');
+  });
+
+  it.each(SCREENS.filter((candidate) => candidate.upcoming !== null))(
+    '$title says what it will hold and that it is not available yet',
+    async ({ id, title, upcoming }) => {
+      mockCommands({ get_connection: () => CONNECTION });
+      const { user } = renderApp();
+      await screen.findByTestId('connected');
+
+      await user.click(screen.getByTestId(`nav-${id}`));
+
+      const heading = screen.getByTestId('screen-title');
+      expect(heading.textContent).toBe(title);
+      expect(document.activeElement).toBe(heading);
+      expect(screen.getByTestId(`nav-${id}`).getAttribute('aria-current')).toBe('page');
+      expect(screen.getByTestId('nav-connect').getAttribute('aria-current')).toBeNull();
+      const main = screen.getByRole('main');
+      expect(main.textContent).toBe(`${title}${upcoming ?? ''}It is not available yet.`);
+      expect(screen.getByTestId('status-bar').textContent).toContain('acme.zendesk.com');
+    },
+  );
+
+  it('keeps the connection when the admin leaves Connect and comes back', async () => {
+    const spy = mockCommands({ get_connection: () => CONNECTION });
+    const { user } = renderApp();
+    await screen.findByTestId('connected');
+
+    await user.click(screen.getByTestId('nav-relay'));
+    await user.click(screen.getByTestId('nav-connect'));
+
+    expect(screen.getByTestId('connected').textContent).toContain('Ana Admin');
+    expect(callsOf(spy, 'get_connection')).toHaveLength(1);
+  });
+});
+
+describe('Status bar', () => {
+  it.each([
+    ['nothing is saved', null, ['Not connected'], false],
+    ['an account is connected', CONNECTION, ['acme.zendesk.com', 'Ana Admin <ana@acme.com>'], false],
+    ['the sandbox account is connected', DEMO_CONNECTION, ['d3v-handoff.zendesk.com', 'Ana Admin'], true],
+  ])('when %s, shows it', async (_case, saved, texts, demo) => {
+    mockCommands({ get_connection: () => saved });
+    renderApp();
+    await screen.findByTestId(saved === null ? 'welcome-connect' : 'connected');
+
+    const statusBar = screen.getByTestId('status-bar');
+    for (const text of texts) {
+      expect(statusBar.textContent).toContain(text);
+    }
+    expect(within(statusBar).queryByText('Demo') !== null).toBe(demo);
+  });
+});
+
+describe('Reading the saved connection', () => {
+  it('shows progress while the saved connection is read', () => {
+    mockCommands({ get_connection: () => new Promise(() => undefined) });
+    renderApp();
+
+    expect(within(screen.getByRole('main')).getByText('Reading the saved connection')).toBeDefined();
+    expect(screen.getByTestId('status-bar').textContent).toContain('Reading the saved connection');
+  });
+
+  it.each([
+    ['keychain_unavailable', 'The system keychain is not available', 'Secret Service is not running'],
+    ['storage', 'The saved settings could not be read', 'settings.sqlite3 is not a database'],
+    ['internal', 'The saved connection could not be read', 'command get_connection not found'],
+  ])('when it fails with %s, says so and can try again', async (code, title, message) => {
+    let failures = 1;
+    const spy = mockCommands({
+      get_connection: () => (failures-- > 0 ? fail(code, message) : null),
+    });
+    const { user } = renderApp();
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain(title);
+    expect(alert.textContent).toContain(message);
+    expect(screen.getByTestId('status-bar').textContent).toContain('Connection unknown');
+
+    await user.click(within(alert).getByRole('button', { name: 'Try again' }));
+
+    await screen.findByTestId('welcome-connect');
+    expect(callsOf(spy, 'get_connection')).toHaveLength(2);
+  });
+});
