@@ -266,8 +266,7 @@ export function ConnectFormPanel({ onConnected }: { onConnected: (connection: Co
           </Field>
           <div>
             <Button
-              isBasic
-              size="small"
+              isLink
               data-testid="connect-advanced"
               aria-expanded={advancedOpen}
               aria-controls={advancedId}
@@ -303,7 +302,8 @@ export function ConnectFormPanel({ onConnected }: { onConnected: (connection: Co
             <Button isPrimary type="submit" data-testid="connect-submit" aria-disabled={running}>
               {running ? (
                 <>
-                  Verifying <Dots delayMS={0} />
+                  Verifying&nbsp;
+                  <Dots delayMS={0} aria-hidden="true" />
                 </>
               ) : (
                 'Verify & Save'
@@ -313,18 +313,18 @@ export function ConnectFormPanel({ onConnected }: { onConnected: (connection: Co
         </Form>
         {checks.length > 0 && <CheckList checks={checks} finished={!running} />}
         {outcome.state === 'not_saved' && (
-          <Alert type="error" data-testid="connect-not-saved" role="alert">
+          <Outcome type="error" data-testid="connect-not-saved" role="alert">
             <Alert.Title>Nothing was saved</Alert.Title>
             <Alert.Paragraph>
               A required check failed. Follow its fix above, then choose Verify &amp; Save again.
             </Alert.Paragraph>
-          </Alert>
+          </Outcome>
         )}
         {outcome.state === 'failed' && (
-          <Alert type="error" role="alert">
+          <Outcome type="error" role="alert">
             <Alert.Title>{VERIFY_FAILURE_TITLES[outcome.error.code]}</Alert.Title>
             <Alert.Paragraph>{outcome.error.message}</Alert.Paragraph>
-          </Alert>
+          </Outcome>
         )}
       </Tabs.TabPanel>
     </Tabs>
@@ -378,6 +378,10 @@ const Form = styled.form`
 
 const Actions = styled.div`
   margin-top: ${({ theme }) => theme.space.sm};
+`;
+
+const Outcome = styled(Alert)`
+  margin-top: ${({ theme }) => theme.space.md};
 `;
 
 const Optional = styled.span`

@@ -84,6 +84,10 @@ const Heading = styled.div`
   align-items: center;
   gap: ${({ theme }) => theme.space.sm};
   margin-bottom: ${({ theme }) => theme.space.md};
+
+  h2 {
+    margin: 0;
+  }
 `;
 
 const Facts = styled.dl`

@@ -81,6 +81,10 @@ const Card = styled.section`
   padding: ${({ theme }) => theme.space.md};
   background: ${({ theme }) => getColor({ theme, variable: 'background.raised' })};
 
+  h2 {
+    margin: 0;
+  }
+
   p {
     flex: 1;
   }
