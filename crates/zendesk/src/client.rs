@@ -9,8 +9,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
+use tokio::time::Instant;
+
 use crate::auth::{api_token_header, bearer_header};
 use crate::error::{classify, FailedAnswer, Subject};
+use crate::rate_limit::{Endpoint, Limits, Plan, Repeat, RetryPolicy};
 use crate::{Auth, Error, SecretString};
 
 /// Everything a [`Client`] needs to reach one Zendesk account.
@@ -24,6 +27,10 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Sent as `User-Agent`, so Zendesk's logs name the integration.
     pub user_agent: String,
+    /// The account's plan, which sizes the client-side rate limiter until Zendesk's headers say otherwise.
+    pub plan: Plan,
+    /// How transient failures are retried.
+    pub retry: RetryPolicy,
 }
 
 impl ClientConfig {
@@ -34,6 +41,9 @@ impl ClientConfig {
             auth,
             timeout: Duration::from_secs(30),
             user_agent: concat!("zendesk-handoff/", env!("CARGO_PKG_VERSION")).to_owned(),
+            // The smallest current plan: a client that does not know the plan must not overrun it.
+            plan: Plan::Team,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -72,6 +82,8 @@ struct Inner {
     http: reqwest::Client,
     base_url: Url,
     auth: Auth,
+    limits: Limits,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for Client {
@@ -112,6 +124,8 @@ impl Client {
                 http,
                 base_url: config.base_url,
                 auth: config.auth,
+                limits: Limits::new(config.plan),
+                retry: config.retry,
             }),
         })
     }
@@ -121,30 +135,79 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The account bucket's current size in requests per minute: the plan's, until Zendesk's
+    /// `X-Rate-Limit` headers report the real one.
+    pub fn rate_limit_per_minute(&self) -> u32 {
+        self.inner.limits.account_per_minute()
+    }
+
     /// Sends a request and decodes a 2xx JSON body into `T`.
     pub(crate) async fn json<T: DeserializeOwned>(&self, request: &Request) -> Result<T, Error> {
         let answer = self.send(request).await?;
         answer.decode(&request.subject.resource)
     }
 
-    /// Sends a request through auth and returns a 2xx answer; anything else becomes an [`Error`].
+    /// Sends a request through the rate limits, auth and the retry policy, and returns a 2xx answer; anything
+    /// else becomes an [`Error`].
     pub(crate) async fn send(&self, request: &Request) -> Result<Answer, Error> {
         let url = self.url_for(&request.path_and_query)?;
-        let bearer = match &self.inner.auth {
-            Auth::Bearer(source) => Some(source.access_token().await?),
-            _ => None,
-        };
-        let answer = self.exchange(request, &url, bearer.as_ref()).await?;
-        if answer.status == 401 {
-            if let (Auth::Bearer(source), Some(rejected)) = (&self.inner.auth, bearer.as_ref()) {
-                // One refresh and one retry: a second 401 means the grant itself is gone.
-                source.invalidate(rejected).await?;
-                let fresh = source.access_token().await?;
-                let retried = self.exchange(request, &url, Some(&fresh)).await?;
-                return retried.into_success(&url, &request.subject);
+        let policy = self.inner.retry;
+        let deadline = Instant::now() + policy.max_total;
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            self.inner
+                .limits
+                .acquire(request.endpoint, deadline)
+                .await?;
+            let bearer = match &self.inner.auth {
+                Auth::Bearer(source) if !request.anonymous => Some(source.access_token().await?),
+                _ => None,
+            };
+            let (error, retry_after) = match self.exchange(request, &url, bearer.as_ref()).await {
+                Ok(answer) => {
+                    self.inner.limits.observe(request.endpoint, &answer.headers);
+                    if answer.status == 401 && !refreshed {
+                        if let (Auth::Bearer(source), Some(rejected)) =
+                            (&self.inner.auth, bearer.as_ref())
+                        {
+                            // One refresh and one retry: a second 401 means the grant itself is gone.
+                            source.invalidate(rejected).await?;
+                            refreshed = true;
+                            attempt -= 1;
+                            continue;
+                        }
+                    }
+                    let retry_after = answer.retry_after();
+                    match answer.into_success(&url, &request.subject) {
+                        Ok(answer) => return Ok(answer),
+                        Err(error) => (error, retry_after),
+                    }
+                }
+                Err(error) => (error, None),
+            };
+            let refused = matches!(error, Error::RateLimited { .. });
+            if refused
+                || (retry_after.is_some() && matches!(error, Error::Server { status: 503, .. }))
+            {
+                // Everyone sharing this bucket waits, not just this call.
+                self.inner
+                    .limits
+                    .pause(request.endpoint, retry_after.unwrap_or(policy.base_backoff));
             }
+            let repeatable =
+                refused || (request.repeat == Repeat::Idempotent && error.is_transient());
+            if !repeatable || attempt >= policy.max_attempts {
+                return Err(error);
+            }
+            let wait = policy.backoff(attempt, retry_after);
+            if Instant::now() + wait > deadline {
+                return Err(error);
+            }
+            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, %error, "retrying zendesk request");
+            tokio::time::sleep(wait).await;
         }
-        answer.into_success(&url, &request.subject)
     }
 
     async fn exchange(
@@ -154,7 +217,12 @@ impl Client {
         bearer: Option<&SecretString>,
     ) -> Result<Answer, Error> {
         let mut builder = self.inner.http.request(request.method.clone(), url.clone());
-        match (&self.inner.auth, bearer) {
+        let auth = if request.anonymous {
+            &Auth::Anonymous
+        } else {
+            &self.inner.auth
+        };
+        match (auth, bearer) {
             (Auth::ApiToken { email, token }, _) => {
                 builder = builder.header(AUTHORIZATION, api_token_header(email, token)?);
             }
@@ -228,22 +296,44 @@ impl Client {
 }
 
 /// One API call, described independently of auth, retries and rate limits.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Request {
     pub method: Method,
     /// `/api/v2/...` with its query, or an absolute `links.next` URL.
     pub path_and_query: String,
+    /// The JSON body. May hold secrets (webhook credentials, OAuth codes): never logged, never in `Debug`.
     pub body: Option<Value>,
     pub subject: Subject,
     pub idempotency_key: Option<String>,
+    pub endpoint: Endpoint,
+    pub repeat: Repeat,
+    /// Send without credentials (the OAuth token endpoint authenticates by its body).
+    pub anonymous: bool,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path_and_query", &self.path_and_query)
+            .field("body", &self.body.as_ref().map(|_| "<omitted>"))
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Request {
+    /// A Support API call; GET, PUT and DELETE are repeatable, everything else only after a 429.
     pub(crate) fn new(
         method: Method,
         path_and_query: impl Into<String>,
         resource: impl Into<String>,
     ) -> Request {
+        let repeat = if method == Method::GET || method == Method::PUT || method == Method::DELETE {
+            Repeat::Idempotent
+        } else {
+            Repeat::OnlyWhenRefused
+        };
         Request {
             method,
             path_and_query: path_and_query.into(),
@@ -253,11 +343,24 @@ impl Request {
                 ticket_id: None,
             },
             idempotency_key: None,
+            endpoint: Endpoint::Support,
+            repeat,
+            anonymous: false,
         }
     }
 
     pub(crate) fn get(path_and_query: impl Into<String>, resource: impl Into<String>) -> Request {
         Request::new(Method::GET, path_and_query, resource)
+    }
+
+    pub(crate) fn with_body(mut self, body: Value) -> Request {
+        self.body = Some(body);
+        self
+    }
+
+    pub(crate) fn on(mut self, endpoint: Endpoint) -> Request {
+        self.endpoint = endpoint;
+        self
     }
 }
 

@@ -204,6 +204,12 @@ pub(crate) fn classify(answer: &FailedAnswer<'_>, subject: &Subject) -> Error {
             url: answer.url.to_owned(),
             status,
         },
+        // OAuth's token endpoint answers 400/401 with RFC 6749 codes: a dead code, refresh token or client.
+        (400 | 401, Some(json)) if is_oauth_rejection(&json) => Error::BadCredentials {
+            detail: error_text(&json)
+                .unwrap_or_default()
+                .if_empty("the OAuth grant was refused"),
+        },
         (401, json) => Error::BadCredentials {
             detail: json
                 .as_ref()
@@ -355,6 +361,13 @@ fn forbidden_reason(json: Option<&Value>, body: &[u8]) -> Forbidden {
     Forbidden::NoAccess { message }
 }
 
+fn is_oauth_rejection(json: &Value) -> bool {
+    matches!(
+        error_code(json).as_deref(),
+        Some("invalid_grant" | "invalid_client" | "unauthorized_client" | "invalid_token")
+    )
+}
+
 /// The `error` code when it is a string (`{"error":"RecordNotFound"}`) or a titled object.
 fn error_code(json: &Value) -> Option<String> {
     match json.get("error")? {
@@ -370,6 +383,7 @@ fn error_code(json: &Value) -> Option<String> {
 /// The human text: `description`, or `error.message` in the nested shape.
 fn json_description(json: &Value) -> Option<String> {
     json.get("description")
+        .or_else(|| json.get("error_description"))
         .and_then(Value::as_str)
         .or_else(|| json.pointer("/error/message").and_then(Value::as_str))
         .map(str::to_owned)
@@ -506,6 +520,8 @@ mod tests {
              "Zendesk refused the request with HTTP 400 InvalidValue: page[size] must be at most 100"),
             (500, Some("text/html"), "<h1>  Internal\n Server Error</h1>", "Zendesk failed with HTTP 500: <h1> Internal Server Error</h1>"),
             (503, JSON, r#"{"error":"Unavailable"}"#, r#"Zendesk failed with HTTP 503: {"error":"Unavailable"}"#),
+            (400, JSON, r#"{"error":"invalid_grant","error_description":"The provided authorization grant is invalid, expired, or revoked."}"#,
+             "Zendesk did not accept the credentials (The provided authorization grant is invalid, expired, or revoked.)"),
         ];
         for (status, content_type, body, expected) in table {
             let error = classify(&answer(*status, *content_type, body), &subject());

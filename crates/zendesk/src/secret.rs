@@ -5,7 +5,8 @@ use std::fmt;
 /// A secret value. `Debug` and `Display` print `SecretString(<redacted>)`; the only way to read the value is
 /// [`SecretString::expose_secret`], so every place that reads it is easy to find.
 ///
-/// Deliberately not `Serialize`: a secret must not end up in a JSON document by accident.
+/// Deliberately not `Serialize`: a secret must not end up in a JSON document by accident; request bodies that
+/// need one put it in explicitly with `expose_secret`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretString(String);
 
@@ -37,6 +38,13 @@ impl From<String> for SecretString {
 impl From<&str> for SecretString {
     fn from(value: &str) -> Self {
         SecretString(value.to_owned())
+    }
+}
+
+/// Secrets arrive in answers (signing secrets, OAuth tokens) and are wrapped as soon as they are read.
+impl<'de> serde::Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(SecretString)
     }
 }
 

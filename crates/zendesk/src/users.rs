@@ -3,7 +3,10 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use reqwest::Method;
+
 use crate::client::Request;
+use crate::pagination::with_query;
 use crate::{Client, Error};
 
 /// A Zendesk user as the API returns it.
@@ -168,5 +171,101 @@ impl Client {
             ))
             .await?;
         Ok(envelope.user)
+    }
+}
+
+/// A user to create, or to update when one matches by email or external id.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UserInput {
+    /// Display name.
+    pub name: String,
+    /// Primary email (writeable on create only; on update a secondary identity is added).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The integrator's id (matched case-insensitively).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Unset creates an end user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Primary phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// e.g. "en-US".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Mark the email verified without sending a verification mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// Suppress the verification email for a new user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_verify_email: Option<bool>,
+}
+
+/// How to find users with `search_users`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserQuery {
+    /// Zendesk search syntax: `jdoe`, `email:jdoe@example.com`. The index lags behind writes.
+    Query(String),
+    /// Exact external id (no search syntax, not eventually consistent).
+    ExternalId(String),
+}
+
+/// What `create_or_update_user` returns.
+#[derive(Debug, Clone)]
+pub struct UpsertedUser {
+    /// The user after the call.
+    pub user: User,
+    /// `true` when Zendesk answered 201 (a new user), `false` for 200 (an existing one was updated).
+    pub created: bool,
+}
+
+#[derive(Deserialize)]
+struct UserList {
+    users: Vec<User>,
+}
+
+impl Client {
+    /// GET /api/v2/users/show_many?ids=… (batches of 100). Unknown ids are left out.
+    pub async fn show_many_users(&self, ids: &[u64]) -> Result<Vec<User>, Error> {
+        let mut users = Vec::with_capacity(ids.len());
+        for batch in ids.chunks(100) {
+            let list = crate::tickets::join_ids(batch);
+            let path = with_query("/api/v2/users/show_many", &[("ids", &list)]);
+            let page: UserList = self.json(&Request::get(path, "users")).await?;
+            users.extend(page.users);
+        }
+        Ok(users)
+    }
+
+    /// POST /api/v2/users/create_or_update: matches by email or external id.
+    pub async fn create_or_update_user(&self, user: &UserInput) -> Result<UpsertedUser, Error> {
+        if user.email.is_none() && user.external_id.is_none() {
+            return Err(Error::InvalidConfig {
+                detail: "create_or_update needs an email or an external id to match the user by"
+                    .to_owned(),
+            });
+        }
+        let body = serde_json::json!({ "user": crate::tickets::to_json(user, "the user")? });
+        let request = Request::new(Method::POST, "/api/v2/users/create_or_update", "the user")
+            .with_body(body);
+        let answer = self.send(&request).await?;
+        let created = answer.status == 201;
+        let envelope: UserEnvelope = answer.decode("the user")?;
+        Ok(UpsertedUser {
+            user: envelope.user,
+            created,
+        })
+    }
+
+    /// GET /api/v2/users/search (offset pagination, stops at Zendesk's 10,000-record cap).
+    pub async fn search_users(&self, query: &UserQuery) -> Result<Vec<User>, Error> {
+        let (key, value) = match query {
+            UserQuery::Query(text) => ("query", text.as_str()),
+            UserQuery::ExternalId(id) => ("external_id", id.as_str()),
+        };
+        let path = with_query("/api/v2/users/search", &[(key, value), ("per_page", "100")]);
+        self.collect_offset(Request::get(path, "users"), "users")
+            .await
     }
 }

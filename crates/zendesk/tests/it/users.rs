@@ -47,7 +47,8 @@ async fn current_user_sends_basic_token_auth_and_parses_the_admin() {
 type Expect = fn(&Error) -> bool;
 
 /// (what users/me answers, the error expected) — the whole Verify step's failure table.
-#[tokio::test]
+/// Time is paused so the retries of the 502 take no wall-clock time.
+#[tokio::test(start_paused = true)]
 async fn current_user_failures_are_classified() {
     let table: Vec<(Reply, Expect)> = vec![
         (Reply::json("GET", 200, ME_ANONYMOUS), |e| {
@@ -121,7 +122,8 @@ async fn show_user_maps_404_to_not_found() {
     );
 }
 
-#[tokio::test]
+/// Paused time: the connection retries back off without wall-clock waits.
+#[tokio::test(start_paused = true)]
 async fn an_unreachable_host_is_a_network_error() {
     // Bind then drop a listener so the port is (very likely) closed.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
