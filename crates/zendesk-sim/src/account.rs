@@ -1,22 +1,107 @@
 //! The account's data: every stored object, id sequences, and the seeded users.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use jiff::Timestamp;
+use axum::body::Bytes;
+use jiff::{SignedDuration, Timestamp};
 use rand::distr::Alphanumeric;
 use rand::Rng;
+use serde_json::Value;
 
+use crate::delivery::Dispatch;
 use crate::reply::ApiError;
+use crate::ticket_fields::TicketField;
+use crate::tickets::Ticket;
+use crate::triggers::Trigger;
 use crate::users::{Role, User, ROLE_TYPE_CUSTOM_AGENT, ROLE_TYPE_LIGHT_AGENT};
+use crate::webhooks::{Invocation, Webhook};
 
 /// Everything one simulated Zendesk account stores. Guarded by one mutex in the simulator;
 /// handlers run synchronously against it and never hold it across an `.await`.
 #[derive(Debug)]
 pub(crate) struct Account {
+    /// The number sent as `X-Zendesk-Account-Id`.
+    pub account_id: u64,
     pub users: BTreeMap<u64, User>,
+    pub tickets: BTreeMap<u64, Ticket>,
+    pub ticket_fields: BTreeMap<u64, TicketField>,
+    pub triggers: BTreeMap<u64, Trigger>,
+    /// The category new triggers go to when the request names none (as recorded).
+    pub default_trigger_category: String,
+    /// Webhooks by ULID; a `BTreeMap` keeps them in creation order (ULIDs sort by time).
+    pub webhooks: BTreeMap<String, Webhook>,
+    /// Every invocation, oldest first.
+    pub invocations: Vec<Invocation>,
+    /// Ticket creates already answered, by `{user id}:{Idempotency-Key}`.
+    pub idempotency: IdempotencyStore,
+    /// Finished bulk jobs by job id.
+    pub jobs: HashMap<String, Job>,
+    /// Webhook deliveries decided while handling a request; the router drains this after
+    /// the handler returns and sends them in the background, so responses never wait.
+    pub outbox: Vec<Dispatch>,
     /// The next id for users, fields, triggers, comments and audits. Zendesk ids are large
     /// account-independent numbers; tickets have their own small per-account sequence.
     next_id: u64,
+    next_ticket_id: u64,
+}
+
+/// A finished bulk job (tickets/create_many).
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub results: Vec<Value>,
+    pub completed_at: Timestamp,
+}
+
+/// A stored answer to an idempotent ticket create.
+#[derive(Debug, Clone)]
+pub(crate) struct IdempotentCreate {
+    pub request_body: Bytes,
+    pub ticket_id: u64,
+    pub response: Value,
+    pub stored_at: Timestamp,
+}
+
+/// Idempotency keys and the creates they answered; keys expire after two hours.
+#[derive(Debug, Default)]
+pub(crate) struct IdempotencyStore {
+    entries: HashMap<String, IdempotentCreate>,
+}
+
+/// How long an idempotency key is remembered (Zendesk documents a short window).
+const IDEMPOTENCY_WINDOW: SignedDuration = SignedDuration::from_hours(2);
+
+impl IdempotencyStore {
+    pub fn get(&self, key: &str) -> Option<&IdempotentCreate> {
+        self.entries.get(key)
+    }
+
+    pub fn remember(
+        &mut self,
+        key: String,
+        request_body: Bytes,
+        ticket_id: u64,
+        response: Value,
+        now: Timestamp,
+    ) {
+        self.entries.insert(
+            key,
+            IdempotentCreate {
+                request_body,
+                ticket_id,
+                response,
+                stored_at: now,
+            },
+        );
+    }
+
+    pub fn forget_expired(&mut self, now: Timestamp) {
+        self.entries.retain(|_, entry| {
+            entry
+                .stored_at
+                .checked_add(IDEMPOTENCY_WINDOW)
+                .is_ok_and(|expiry| expiry > now)
+        });
+    }
 }
 
 /// A seeded user that has an API token, as handed to callers.
@@ -108,8 +193,19 @@ impl Account {
     /// An account with only the seeded users.
     pub fn with_seeded_users(admin_token: Option<&str>, now: Timestamp) -> Account {
         let mut account = Account {
+            account_id: 0,
             users: BTreeMap::new(),
+            tickets: BTreeMap::new(),
+            ticket_fields: BTreeMap::new(),
+            triggers: BTreeMap::new(),
+            default_trigger_category: "6130869158682".to_owned(),
+            webhooks: BTreeMap::new(),
+            invocations: Vec::new(),
+            idempotency: IdempotencyStore::default(),
+            jobs: HashMap::new(),
+            outbox: Vec::new(),
             next_id: 6_130_907_993_114,
+            next_ticket_id: 1,
         };
         for (index, seeded) in SEEDED_USERS.iter().enumerate() {
             let id = account.next_user_id();
@@ -121,9 +217,11 @@ impl Account {
                 now,
             );
             user.role_type = seeded.role_type;
-            if seeded.role == Role::Agent && seeded.role_type == Some(ROLE_TYPE_CUSTOM_AGENT) {
-                user.custom_role_id = Some(6_130_869_137_434);
-            }
+            // Each staff role maps to one of the seeded custom roles (admin, staff, light).
+            user.custom_role_id = crate::users::CUSTOM_ROLES
+                .iter()
+                .find(|role| Some(role.3) == seeded.role_type)
+                .map(|role| role.0);
             user.verified = true;
             user.suspended = seeded.suspended;
             user.last_login_at = Some(now);
@@ -145,6 +243,34 @@ impl Account {
         // Zendesk ids are not contiguous; a stride keeps ids of different kinds visibly apart.
         self.next_id += 7;
         id
+    }
+
+    /// A fresh ticket id (small, sequential per account).
+    pub fn next_ticket_id(&mut self) -> u64 {
+        let id = self.next_ticket_id;
+        self.next_ticket_id += 1;
+        id
+    }
+
+    /// Stores a finished bulk job and returns its id.
+    pub fn record_job(&mut self, results: Vec<Value>, now: Timestamp) -> String {
+        let id = format!("V3-{}", random_token(32).to_lowercase());
+        self.jobs.insert(
+            id.clone(),
+            Job {
+                results,
+                completed_at: now,
+            },
+        );
+        id
+    }
+
+    /// The staff user a seeded email names (for the control API).
+    pub fn user_by_email_or_id(&self, who: &str) -> Option<&User> {
+        match who.parse::<u64>() {
+            Ok(id) => self.users.get(&id),
+            Err(_) => self.user_by_email(who),
+        }
     }
 
     /// A fresh user id.

@@ -9,25 +9,35 @@
 //! * `router` matches requests to endpoints and applies the cross-cutting rules (account
 //!   host, `.json` suffix, auth, rate limits, headers); `auth` is the only place that reads
 //!   credentials.
-//! * `users` holds the resource model and its handlers.
+//! * `users`, `tickets`, `ticket_fields`, `triggers`, `webhooks` hold each resource's model
+//!   and handlers; `tickets::update_ticket` is the one update path the API and the simulated
+//!   agents (`control`) share.
+//! * `rules` evaluates triggers after every ticket change; `placeholders` renders webhook
+//!   bodies with Liquid; `delivery` signs, sends, retries and records webhook calls.
+//! * `faults` and `control` are the `/_sim/` test hooks (fault injection, request log).
 //! * `clock` is the injectable time source; `ratelimit` the fixed-window limits; `pagination`
 //!   Zendesk's offset and cursor styles; `reply` the response and error shapes.
 //! * `seed` loads the account dump embedded by `build.rs` or read from a directory.
-
-// Phase-one scaffolding: pagination styles, the webhooks family and the nanosecond clock
-// format are used by the ticket, trigger and webhook endpoints that follow.
-#![allow(dead_code)]
 
 mod account;
 mod auth;
 mod clock;
 mod config;
+mod control;
+mod delivery;
+mod faults;
 mod pagination;
+mod placeholders;
 mod ratelimit;
 mod reply;
 mod router;
+mod rules;
 mod seed;
+mod ticket_fields;
+mod tickets;
+mod triggers;
 mod users;
+mod webhooks;
 
 use std::future::Future;
 use std::io;
@@ -42,12 +52,18 @@ pub use account::Credential;
 pub use auth::basic_token_header;
 pub use clock::Clock;
 pub use config::{DeliveryConfig, Plan, Seed, SimConfig};
+pub use control::LoggedRequest;
+pub use delivery::{should_retry, sign, AttemptOutcome, CircuitBreaker, TEST_SIGNING_SECRET};
+pub use faults::{Fault, FaultKind};
 pub use ratelimit::RATE_LIMITED_BODY;
 pub use router::ACCOUNT_PREFIX;
 pub use seed::{SeedDump, SeedError};
 
 use account::Account;
+use delivery::{Breakers, Dispatch};
+use faults::Faults;
 use ratelimit::RateLimits;
+use webhooks::Attempt;
 
 /// Everything the simulator knows; cheap to clone (an `Arc` inside).
 #[derive(Clone)]
@@ -62,6 +78,47 @@ struct SimState {
     clock: Clock,
     account: Mutex<Account>,
     limits: Mutex<RateLimits>,
+    faults: Mutex<Faults>,
+    /// Every API request answered, oldest first (not `/_sim/` calls).
+    journal: Mutex<Vec<LoggedRequest>>,
+    breakers: Mutex<Breakers>,
+    /// The client for outgoing webhook calls: no proxy, no redirects (Zendesk does not
+    /// follow them), per-attempt timeout set on each request.
+    http: reqwest::Client,
+    /// Deliveries still running; `settle` waits for zero.
+    in_flight: tokio::sync::watch::Sender<usize>,
+}
+
+/// One webhook invocation as tests see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    /// The webhook's ULID.
+    pub webhook_id: String,
+    /// The invocation's ULID (`X-Zendesk-Webhook-Invocation-Id`).
+    pub invocation_id: String,
+    /// The trigger that fired it.
+    pub trigger_id: Option<u64>,
+    /// The ticket it was about.
+    pub ticket_id: Option<u64>,
+    /// `accepted` (in flight), `success`, `terminated`, `failed`, `timeout`, `circuit broken`.
+    pub status: String,
+    /// The last HTTP status received.
+    pub status_code: Option<u16>,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+/// One attempt of a delivery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    /// The attempt's status.
+    pub status: String,
+    /// The HTTP status received.
+    pub status_code: Option<u16>,
+    /// The headers sent (credentials excluded).
+    pub request_headers: Vec<(String, String)>,
+    /// The exact body sent.
+    pub request_body: String,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -77,13 +134,28 @@ impl Simulator {
     /// Builds a simulated account from `config`, seeding its users and data.
     pub fn new(config: SimConfig) -> Simulator {
         let clock = config.clock.clone();
-        let account = Account::with_seeded_users(config.admin_token.as_deref(), clock.now());
+        let now = clock.now();
+        let mut account = Account::with_seeded_users(config.admin_token.as_deref(), now);
+        account.account_id = config.account_id;
+        seed::populate(&mut account, &config.seed, now);
+        account.outbox.clear();
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        let (in_flight, _) = tokio::sync::watch::channel(0);
         Simulator {
             state: Arc::new(SimState {
                 config,
                 clock,
                 account: Mutex::new(account),
                 limits: Mutex::new(RateLimits::default()),
+                faults: Mutex::new(Faults::default()),
+                journal: Mutex::new(Vec::new()),
+                breakers: Mutex::new(Breakers::default()),
+                http,
+                in_flight,
             }),
         }
     }
@@ -130,6 +202,166 @@ impl Simulator {
         &self.state.config.subdomain
     }
 
+    /// Every API request answered so far, oldest first (what `/_sim/requests` shows).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.state.journal).clone()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_requests(&self) {
+        lock(&self.state.journal).clear();
+    }
+
+    /// Every webhook invocation so far, oldest first.
+    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
+        let account = self.account();
+        account
+            .invocations
+            .iter()
+            .map(|invocation| DeliveryRecord {
+                webhook_id: invocation.webhook_id.clone(),
+                invocation_id: invocation.id.clone(),
+                trigger_id: invocation.trigger_id,
+                ticket_id: invocation.ticket_id,
+                status: invocation.status.clone(),
+                status_code: invocation.status_code,
+                attempts: invocation
+                    .attempts
+                    .iter()
+                    .map(|attempt| DeliveryAttempt {
+                        status: attempt.status.clone(),
+                        status_code: attempt.status_code,
+                        request_headers: attempt.request_headers.clone(),
+                        request_body: attempt.request_payload.clone(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Waits until no webhook delivery is running (or `limit` passes); returns whether
+    /// everything settled.
+    pub async fn settle(&self, limit: std::time::Duration) -> bool {
+        let mut receiver = self.state.in_flight.subscribe();
+        tokio::time::timeout(limit, receiver.wait_for(|running| *running == 0))
+            .await
+            .is_ok_and(|result| result.is_ok())
+    }
+
+    /// Adds a fault (see [`Fault`]); returns its id.
+    pub fn inject_fault(
+        &self,
+        method: Option<&str>,
+        path: &str,
+        kind: FaultKind,
+        count: Option<u32>,
+    ) -> u64 {
+        let mut faults = self.faults();
+        faults.next_id += 1;
+        let id = faults.next_id;
+        faults.list.push(Fault {
+            id,
+            method: method.map(str::to_uppercase),
+            path: path.to_owned(),
+            kind,
+            remaining: count,
+        });
+        id
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.faults().list.clear();
+    }
+
+    pub(crate) fn deliveries_json(&self) -> Vec<serde_json::Value> {
+        self.deliveries()
+            .into_iter()
+            .map(|record| {
+                let attempts: Vec<serde_json::Value> = record
+                    .attempts
+                    .iter()
+                    .map(|attempt| {
+                        let headers: serde_json::Map<String, serde_json::Value> = attempt
+                            .request_headers
+                            .iter()
+                            .map(|(name, value)| (name.clone(), serde_json::Value::String(value.clone())))
+                            .collect();
+                        serde_json::json!({"status": attempt.status, "status_code": attempt.status_code, "request_headers": headers, "request_body": attempt.request_body})
+                    })
+                    .collect();
+                serde_json::json!({
+                    "webhook_id": record.webhook_id,
+                    "invocation_id": record.invocation_id,
+                    "trigger_id": record.trigger_id,
+                    "ticket_id": record.ticket_id,
+                    "status": record.status,
+                    "status_code": record.status_code,
+                    "attempts": attempts,
+                })
+            })
+            .collect()
+    }
+
+    /// Sends deliveries in the background; the request that caused them does not wait.
+    pub(crate) fn send_all(&self, dispatches: Vec<Dispatch>) {
+        for dispatch in dispatches {
+            self.state.in_flight.send_modify(|running| *running += 1);
+            let sim = self.clone();
+            tokio::spawn(async move {
+                delivery::deliver(sim.clone(), dispatch).await;
+                sim.state
+                    .in_flight
+                    .send_modify(|running| *running = running.saturating_sub(1));
+            });
+        }
+    }
+
+    /// Appends an attempt to its invocation and sets the invocation's status.
+    pub(crate) fn record_attempt(
+        &self,
+        invocation_id: &str,
+        attempt: Attempt,
+        status: &str,
+        status_code: Option<u16>,
+    ) {
+        let mut account = self.account();
+        if let Some(invocation) = account
+            .invocations
+            .iter_mut()
+            .find(|invocation| invocation.id == invocation_id)
+        {
+            invocation.latest_completed_at = Some(attempt.completed_at);
+            invocation.status = status.to_owned();
+            invocation.status_code = status_code.or(invocation.status_code);
+            invocation.attempts.push(attempt);
+        }
+    }
+
+    /// Logs a request and turns the reply into a response.
+    pub(crate) fn finish(
+        &self,
+        mut log: LoggedRequest,
+        reply: reply::Reply,
+        family: reply::ApiFamily,
+    ) -> axum::response::Response {
+        log.status = reply.status.as_u16();
+        self.log(log);
+        reply.into_response(family)
+    }
+
+    pub(crate) fn log(&self, entry: LoggedRequest) {
+        lock(&self.state.journal).push(entry);
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
+        lock(&self.state.faults)
+    }
+
+    pub(crate) fn breakers(&self) -> MutexGuard<'_, Breakers> {
+        lock(&self.state.breakers)
+    }
+
     fn account(&self) -> MutexGuard<'_, Account> {
         self.state
             .account
@@ -138,11 +370,14 @@ impl Simulator {
     }
 
     fn rate_limits(&self) -> MutexGuard<'_, RateLimits> {
-        self.state
-            .limits
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state.limits)
     }
+}
+
+/// Locks a mutex, recovering from poisoning: a panicked request must not wedge the
+/// simulator for every later one.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The router, so tests can drive it with `tower::ServiceExt::oneshot` without a socket.

@@ -213,7 +213,7 @@ pub(crate) fn encode_cursor(position: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("p:{position}"))
 }
 
-fn decode_cursor(cursor: &str) -> Option<usize> {
+pub(crate) fn decode_cursor(cursor: &str) -> Option<usize> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     text.strip_prefix("p:")?.parse().ok()

@@ -80,14 +80,6 @@ impl Reply {
         self
     }
 
-    /// The JSON body, if any (used by the request log and idempotency replays).
-    pub fn json_body(&self) -> Option<&Value> {
-        match &self.body {
-            ReplyBody::Json(value) => Some(value),
-            _ => None,
-        }
-    }
-
     /// Turns the reply into an HTTP response, adding the family's content type.
     pub fn into_response(self, family: ApiFamily) -> Response {
         let mut headers = HeaderMap::new();
@@ -145,6 +137,13 @@ pub(crate) enum ApiError {
         error: &'static str,
         description: String,
     },
+    /// A Webhooks API error: `{"errors":[{"code","title","detail"}]}`.
+    Webhooks {
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: String,
+    },
     /// 409 or other conflict-style responses with an error code.
     Conflict {
         error: &'static str,
@@ -199,6 +198,15 @@ impl ApiError {
             ApiError::Unprocessable { error, description } => Reply::json(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"error": error, "description": description}),
+            ),
+            ApiError::Webhooks {
+                status,
+                code,
+                title,
+                detail,
+            } => Reply::json(
+                status,
+                json!({"errors": [{"code": code, "title": title, "detail": detail}]}),
             ),
             ApiError::Conflict { error, description } => Reply::json(
                 StatusCode::CONFLICT,

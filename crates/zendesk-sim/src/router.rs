@@ -7,17 +7,21 @@
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, Request};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::response::Response;
 use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::account::Account;
 use crate::auth::authenticate;
+use crate::control::{self, LoggedRequest};
+use crate::delivery;
+use crate::faults::FaultKind;
 use crate::ratelimit::{self, Bucket};
-use crate::reply::{unknown_account_page, ApiError, ApiFamily, ApiResult};
+use crate::reply::{unknown_account_page, ApiError, ApiFamily, ApiResult, Reply};
 use crate::users::{self, Role, User};
 use crate::Simulator;
+use crate::{ticket_fields, tickets, triggers, webhooks};
 
 /// Largest request body the simulator reads.
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -107,17 +111,50 @@ impl Call {
 
 /// Every endpoint the simulator serves, with its path parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(clippy::enum_variant_names)] // Only users endpoints exist in this first cut.
 pub(crate) enum Route {
     UsersMe,
     UsersList,
-    UsersShow(String),
+    UserShow(String),
     UsersShowMany,
     UsersSearch,
-    UsersCreate,
-    UsersCreateOrUpdate,
-    UsersUpdate(String),
-    UsersDelete(String),
+    UserCreate,
+    UserCreateOrUpdate,
+    UserUpdate(String),
+    UserDelete(String),
+    TicketsList,
+    TicketCreate,
+    TicketsCreateMany,
+    TicketsShowMany,
+    TicketShow(String),
+    TicketUpdate(String),
+    TicketDelete(String),
+    TicketComments(String),
+    TicketAudits(String),
+    AuditsList,
+    TagsList,
+    JobStatus(String),
+    CustomRole(String),
+    TicketFieldsList,
+    TicketFieldCreate,
+    TicketFieldShow(String),
+    TicketFieldUpdate(String),
+    TicketFieldDelete(String),
+    TriggersList,
+    TriggerCreate,
+    TriggerShow(String),
+    TriggerUpdate(String),
+    TriggerDelete(String),
+    WebhooksList,
+    WebhookCreate,
+    WebhookTest,
+    WebhookShow(String),
+    WebhookUpdate(String),
+    WebhookPatch(String),
+    WebhookDelete(String),
+    WebhookSecretShow(String),
+    WebhookSecretReset(String),
+    WebhookInvocations(String),
+    WebhookAttempts(String, String),
 }
 
 impl Route {
@@ -125,20 +162,53 @@ impl Route {
     pub fn find(method: &Method, path: &str) -> Option<Route> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let rest = segments.strip_prefix(&["api", "v2"])?;
-        let get = method == Method::GET;
-        let post = method == Method::POST;
-        let put = method == Method::PUT;
-        let delete = method == Method::DELETE;
-        let route = match rest {
-            ["users", "me"] if get => Route::UsersMe,
-            ["users"] if get => Route::UsersList,
-            ["users"] if post => Route::UsersCreate,
-            ["users", "show_many"] if get => Route::UsersShowMany,
-            ["users", "search"] if get => Route::UsersSearch,
-            ["users", "create_or_update"] if post => Route::UsersCreateOrUpdate,
-            ["users", id] if get => Route::UsersShow((*id).to_owned()),
-            ["users", id] if put => Route::UsersUpdate((*id).to_owned()),
-            ["users", id] if delete => Route::UsersDelete((*id).to_owned()),
+        let owned = |text: &&str| (*text).to_owned();
+        let route = match (method.as_str(), rest) {
+            ("GET", ["users", "me"]) => Route::UsersMe,
+            ("GET", ["users"]) => Route::UsersList,
+            ("POST", ["users"]) => Route::UserCreate,
+            ("GET", ["users", "show_many"]) => Route::UsersShowMany,
+            ("GET", ["users", "search"]) => Route::UsersSearch,
+            ("POST", ["users", "create_or_update"]) => Route::UserCreateOrUpdate,
+            ("GET", ["users", id]) => Route::UserShow(owned(id)),
+            ("PUT", ["users", id]) => Route::UserUpdate(owned(id)),
+            ("DELETE", ["users", id]) => Route::UserDelete(owned(id)),
+            ("GET", ["tickets"]) => Route::TicketsList,
+            ("POST", ["tickets"]) => Route::TicketCreate,
+            ("POST", ["tickets", "create_many"]) => Route::TicketsCreateMany,
+            ("GET", ["tickets", "show_many"]) => Route::TicketsShowMany,
+            ("GET", ["tickets", id]) => Route::TicketShow(owned(id)),
+            ("PUT", ["tickets", id]) => Route::TicketUpdate(owned(id)),
+            ("DELETE", ["tickets", id]) => Route::TicketDelete(owned(id)),
+            ("GET", ["tickets", id, "comments"]) => Route::TicketComments(owned(id)),
+            ("GET", ["tickets", id, "audits"]) => Route::TicketAudits(owned(id)),
+            ("GET", ["ticket_audits"]) => Route::AuditsList,
+            ("GET", ["tags"]) => Route::TagsList,
+            ("GET", ["job_statuses", id]) => Route::JobStatus(owned(id)),
+            ("GET", ["custom_roles", id]) => Route::CustomRole(owned(id)),
+            ("GET", ["ticket_fields"]) => Route::TicketFieldsList,
+            ("POST", ["ticket_fields"]) => Route::TicketFieldCreate,
+            ("GET", ["ticket_fields", id]) => Route::TicketFieldShow(owned(id)),
+            ("PUT", ["ticket_fields", id]) => Route::TicketFieldUpdate(owned(id)),
+            ("DELETE", ["ticket_fields", id]) => Route::TicketFieldDelete(owned(id)),
+            ("GET", ["triggers"]) => Route::TriggersList,
+            ("POST", ["triggers"]) => Route::TriggerCreate,
+            ("GET", ["triggers", id]) => Route::TriggerShow(owned(id)),
+            ("PUT", ["triggers", id]) => Route::TriggerUpdate(owned(id)),
+            ("DELETE", ["triggers", id]) => Route::TriggerDelete(owned(id)),
+            ("GET", ["webhooks"]) => Route::WebhooksList,
+            ("POST", ["webhooks"]) => Route::WebhookCreate,
+            ("POST", ["webhooks", "test"]) => Route::WebhookTest,
+            ("GET", ["webhooks", id]) => Route::WebhookShow(owned(id)),
+            ("PUT", ["webhooks", id]) => Route::WebhookUpdate(owned(id)),
+            ("PATCH", ["webhooks", id]) => Route::WebhookPatch(owned(id)),
+            ("DELETE", ["webhooks", id]) => Route::WebhookDelete(owned(id)),
+            ("GET", ["webhooks", id, "signing_secret"]) => Route::WebhookSecretShow(owned(id)),
+            ("POST", ["webhooks", id, "signing_secret"]) => Route::WebhookSecretReset(owned(id)),
+            ("GET", ["webhooks", id, "invocations"]) => Route::WebhookInvocations(owned(id)),
+            ("GET", ["webhooks", id, "invocations", invocation, "attempts"]) => {
+                Route::WebhookAttempts(owned(id), owned(invocation))
+            }
             _ => return None,
         };
         Some(route)
@@ -146,30 +216,99 @@ impl Route {
 
     /// Which API family answers this endpoint.
     pub fn family(&self) -> ApiFamily {
-        ApiFamily::Support
+        match self {
+            Route::WebhooksList
+            | Route::WebhookCreate
+            | Route::WebhookTest
+            | Route::WebhookShow(_)
+            | Route::WebhookUpdate(_)
+            | Route::WebhookPatch(_)
+            | Route::WebhookDelete(_)
+            | Route::WebhookSecretShow(_)
+            | Route::WebhookSecretReset(_)
+            | Route::WebhookInvocations(_)
+            | Route::WebhookAttempts(_, _) => ApiFamily::Webhooks,
+            _ => ApiFamily::Support,
+        }
     }
 
     /// The rate-limit buckets this request counts against; the first one's numbers go in
-    /// the response headers.
-    pub fn buckets(&self, sim: &Simulator, _caller: Caller) -> Vec<Bucket> {
-        vec![Bucket::per_minute(
-            "account",
-            sim.state.config.plan.requests_per_minute(),
-        )]
+    /// the response headers. The Webhooks API has its own limiter (100/min, test 20/min);
+    /// ticket updates also count per user per ticket (30 per 10 min) and per account
+    /// (100/min).
+    pub fn buckets(&self, sim: &Simulator, caller: Caller) -> Vec<Bucket> {
+        let account = Bucket::per_minute("account", sim.state.config.plan.requests_per_minute());
+        match self {
+            Route::WebhookTest => vec![Bucket::per_minute("webhooks-test", 20)],
+            _ if self.family() == ApiFamily::Webhooks => vec![Bucket::per_minute("webhooks", 100)],
+            Route::TicketUpdate(id) => {
+                let user = match caller {
+                    Caller::User(id) => id.to_string(),
+                    Caller::Anonymous => "anonymous".to_owned(),
+                };
+                vec![
+                    account,
+                    Bucket::per_minute("ticket-update", 100),
+                    Bucket {
+                        key: format!("ticket-update:{user}:{id}"),
+                        limit: 30,
+                        period: std::time::Duration::from_secs(600),
+                    },
+                ]
+            }
+            _ => vec![account],
+        }
     }
 
-    /// Runs the endpoint against the account.
+    /// Runs a synchronous endpoint against the account (every endpoint but the webhook
+    /// test, which the router runs itself because it waits on the network).
     pub fn execute(&self, account: &mut Account, call: &Call) -> ApiResult {
         match self {
             Route::UsersMe => users::me(account, call),
             Route::UsersList => users::list(account, call),
-            Route::UsersShow(id) => users::show(account, call, id),
+            Route::UserShow(id) => users::show(account, call, id),
             Route::UsersShowMany => users::show_many(account, call),
             Route::UsersSearch => users::search(account, call),
-            Route::UsersCreate => users::create(account, call),
-            Route::UsersCreateOrUpdate => users::create_or_update(account, call),
-            Route::UsersUpdate(id) => users::update(account, call, id),
-            Route::UsersDelete(id) => users::delete(account, call, id),
+            Route::UserCreate => users::create(account, call),
+            Route::UserCreateOrUpdate => users::create_or_update(account, call),
+            Route::UserUpdate(id) => users::update(account, call, id),
+            Route::UserDelete(id) => users::delete(account, call, id),
+            Route::TicketsList => tickets::list(account, call),
+            Route::TicketCreate => tickets::create(account, call),
+            Route::TicketsCreateMany => tickets::create_many(account, call),
+            Route::TicketsShowMany => tickets::show_many(account, call),
+            Route::TicketShow(id) => tickets::show(account, call, id),
+            Route::TicketUpdate(id) => tickets::update(account, call, id),
+            Route::TicketDelete(id) => tickets::delete(account, call, id),
+            Route::TicketComments(id) => tickets::comments(account, call, id),
+            Route::TicketAudits(id) => tickets::audits(account, call, id),
+            Route::AuditsList => tickets::all_audits(account, call),
+            Route::TagsList => tickets::tags(account, call),
+            Route::JobStatus(id) => tickets::job_status(account, call, id),
+            Route::CustomRole(id) => users::custom_role(account, call, id),
+            Route::TicketFieldsList => ticket_fields::list(account, call),
+            Route::TicketFieldCreate => ticket_fields::create(account, call),
+            Route::TicketFieldShow(id) => ticket_fields::show(account, call, id),
+            Route::TicketFieldUpdate(id) => ticket_fields::update(account, call, id),
+            Route::TicketFieldDelete(id) => ticket_fields::delete(account, call, id),
+            Route::TriggersList => triggers::list(account, call),
+            Route::TriggerCreate => triggers::create(account, call),
+            Route::TriggerShow(id) => triggers::show(account, call, id),
+            Route::TriggerUpdate(id) => triggers::update(account, call, id),
+            Route::TriggerDelete(id) => triggers::delete(account, call, id),
+            Route::WebhooksList => webhooks::list(account, call),
+            Route::WebhookCreate => webhooks::create(account, call),
+            Route::WebhookShow(id) => webhooks::show(account, call, id),
+            Route::WebhookUpdate(id) => webhooks::update(account, call, id, false),
+            Route::WebhookPatch(id) => webhooks::update(account, call, id, true),
+            Route::WebhookDelete(id) => webhooks::delete(account, call, id),
+            Route::WebhookSecretShow(id) => webhooks::show_secret(account, call, id),
+            Route::WebhookSecretReset(id) => webhooks::reset_secret(account, call, id),
+            Route::WebhookInvocations(id) => webhooks::invocations(account, call, id),
+            Route::WebhookAttempts(id, invocation) => {
+                webhooks::attempts(account, call, id, invocation)
+            }
+            Route::WebhookTest => Err(ApiError::InvalidEndpoint),
         }
     }
 }
@@ -230,20 +369,84 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
             .into_response(ApiFamily::Support)
         }
     };
+    if parts.uri.path().starts_with("/_sim/") {
+        return control::handle(&sim, &parts.method, parts.uri.path(), &body)
+            .await
+            .into_response(ApiFamily::Support);
+    }
     let addressee = addressee(&parts.headers, parts.uri.path());
     if let Some(subdomain) = &addressee.subdomain {
         if !subdomain.eq_ignore_ascii_case(&sim.state.config.subdomain) {
             return unknown_account_page().into_response(ApiFamily::Support);
         }
     }
-    if !sim.state.config.latency.is_zero() {
-        tokio::time::sleep(sim.state.config.latency).await;
-    }
     let path = addressee
         .path
         .strip_suffix(".json")
         .unwrap_or(&addressee.path)
         .to_owned();
+    let mut log = LoggedRequest {
+        method: parts.method.to_string(),
+        path: addressee.path.clone(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        status: 0,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        at: crate::clock::seconds(sim.state.clock.now()),
+    };
+    let fault = sim.faults().take(parts.method.as_str(), &path);
+    let mut latency = sim.state.config.latency;
+    if let Some(FaultKind::Latency(extra)) = &fault {
+        latency += *extra;
+    }
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        Some(FaultKind::RateLimit { retry_after }) => {
+            let verdict = ratelimit::Verdict {
+                allowed: false,
+                limit: sim.state.config.plan.requests_per_minute(),
+                remaining: 0,
+                reset_seconds: retry_after,
+            };
+            return sim.finish(
+                log,
+                ratelimit::too_many_requests(verdict),
+                ApiFamily::Support,
+            );
+        }
+        Some(FaultKind::ServerError(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let page = format!(
+                "<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+            );
+            return sim.finish(
+                log,
+                Reply::text(status, "text/html", page),
+                ApiFamily::Support,
+            );
+        }
+        Some(FaultKind::Timeout) => {
+            log.status = 0;
+            sim.log(log);
+            // Never answer; the client's timeout decides. The task ends when the client
+            // goes away and the connection is dropped.
+            std::future::pending::<()>().await;
+            return Response::new(Body::empty());
+        }
+        Some(FaultKind::Drop) => {
+            log.status = 0;
+            sim.log(log);
+            let stream = futures_util_stream_error();
+            let mut response = Response::new(Body::from_stream(stream));
+            response.headers_mut().insert(
+                header::CONTENT_LENGTH,
+                axum::http::HeaderValue::from_static("100"),
+            );
+            return response;
+        }
+        _ => {}
+    }
     let query_pairs: Vec<(String, String)> = parts
         .uri
         .query()
@@ -264,9 +467,11 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
         now: sim.state.clock.now(),
     };
     let Some(route) = Route::find(&call.method, &call.path) else {
-        return ApiError::InvalidEndpoint
-            .into_reply()
-            .into_response(ApiFamily::Support);
+        return sim.finish(
+            log,
+            ApiError::InvalidEndpoint.into_reply(),
+            ApiFamily::Support,
+        );
     };
     let family = route.family();
     let caller = {
@@ -275,31 +480,63 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
     };
     call.caller = match caller {
         Ok(caller) => caller,
-        Err(error) => return error.into_reply().into_response(family),
+        Err(error) => return sim.finish(log, error.into_reply(), family),
     };
     let buckets = route.buckets(&sim, call.caller);
     let verdict = sim.rate_limits().admit(&buckets, call.now);
     let reply = match verdict {
         Some(verdict) if !verdict.allowed => ratelimit::too_many_requests(verdict),
         verdict => {
-            let result = {
-                let mut account = sim.account();
-                route.execute(&mut account, &call)
+            let result = if route == Route::WebhookTest {
+                run_webhook_test(&sim, &call).await
+            } else {
+                let (result, dispatches) = {
+                    let mut account = sim.account();
+                    let result = route.execute(&mut account, &call);
+                    (result, std::mem::take(&mut account.outbox))
+                };
+                sim.send_all(dispatches);
+                result
             };
             let reply = result.unwrap_or_else(ApiError::into_reply);
-            let reply = match verdict {
+            match verdict {
                 Some(verdict) => {
                     ratelimit::with_headers(reply, verdict, family == ApiFamily::Support)
                 }
                 None => reply,
-            };
-            match family {
-                ApiFamily::Support => reply.with_header("x-zendesk-api-version", "v2"),
-                ApiFamily::Webhooks => reply,
             }
         }
     };
-    reply.into_response(family)
+    let reply = reply.with_header("x-zendesk-api-version", "v2");
+    sim.finish(log, reply, family)
+}
+
+/// `POST /api/v2/webhooks/test`: really calls the endpoint and answers what it replied.
+async fn run_webhook_test(sim: &Simulator, call: &Call) -> ApiResult {
+    let test = {
+        let account = sim.account();
+        webhooks::prepare_test(&account, call)?
+    };
+    let exchange = delivery::send_once(sim, &test.target, &test.body, &test.query, None).await;
+    Ok(match exchange.outcome {
+        delivery::AttemptOutcome::Answered { status, .. } => webhooks::test_reply(
+            status,
+            &exchange.response_headers,
+            &exchange.response_payload,
+        ),
+        delivery::AttemptOutcome::TimedOut => webhooks::test_reply(504, &[], "Gateway Timeout"),
+        delivery::AttemptOutcome::Unreachable => webhooks::test_reply(502, &[], "Bad Gateway"),
+    })
+}
+
+/// A body stream that fails at once, so the connection is cut mid-response.
+fn futures_util_stream_error() -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures::stream::once(async {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection dropped by fault injection",
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -327,12 +564,12 @@ mod tests {
             (
                 Method::GET,
                 "/api/v2/users/42",
-                Some(Route::UsersShow("42".into())),
+                Some(Route::UserShow("42".into())),
             ),
             (
                 Method::POST,
                 "/api/v2/users/create_or_update",
-                Some(Route::UsersCreateOrUpdate),
+                Some(Route::UserCreateOrUpdate),
             ),
             (Method::GET, "/api/v2/nothing", None),
             (Method::PATCH, "/api/v2/users/me", None),

@@ -120,3 +120,138 @@ fn list_from_text(text: &str, key: &str) -> Result<Vec<Value>, String> {
 const EMBEDDED_TICKET_FIELDS: &str =
     include_str!(concat!(env!("OUT_DIR"), "/seed/ticket_fields.json"));
 const EMBEDDED_TRIGGERS: &str = include_str!(concat!(env!("OUT_DIR"), "/seed/triggers.json"));
+
+/// Fills a fresh account (which already has its seeded users) according to `seed`: ticket
+/// fields, the sample ticket every new Zendesk account starts with, then triggers (last,
+/// so the sample ticket does not fire them).
+pub(crate) fn populate(
+    account: &mut crate::account::Account,
+    seed: &crate::config::Seed,
+    now: jiff::Timestamp,
+) {
+    use crate::config::Seed;
+    let dump = match seed {
+        Seed::AccountDump => Some(SeedDump::embedded()),
+        Seed::Dump(dump) => Some(dump.as_ref().clone()),
+        Seed::Minimal | Seed::Generated { .. } => None,
+    };
+    let dumped_fields: Vec<crate::ticket_fields::TicketField> = dump
+        .as_ref()
+        .map(|dump| {
+            dump.ticket_fields
+                .iter()
+                .filter_map(crate::ticket_fields::TicketField::from_json)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !dumped_fields.iter().any(|field| !field.is_custom()) {
+        for field in crate::ticket_fields::system_fields(account, now) {
+            account.ticket_fields.insert(field.id, field);
+        }
+    }
+    for field in dumped_fields {
+        account.ticket_fields.insert(field.id, field);
+    }
+    if let Seed::Generated { fields, .. } = seed {
+        for index in 0..*fields {
+            let field = crate::ticket_fields::new_custom_field(
+                account,
+                "text",
+                &format!("Generated field {index}"),
+                now,
+            );
+            account.ticket_fields.insert(field.id, field);
+        }
+    }
+    sample_ticket(account, now);
+    if let Seed::Generated { tickets, users, .. } = seed {
+        generate(account, *tickets, *users, now);
+    }
+    if let Some(dump) = dump {
+        let category = account.default_trigger_category.clone();
+        for trigger in dump
+            .triggers
+            .iter()
+            .filter_map(|value| crate::triggers::Trigger::from_json(value, &category, now))
+        {
+            account.triggers.insert(trigger.id, trigger);
+        }
+    }
+}
+
+/// Ticket 1, "Sample ticket: Meet the ticket", from the seeded customer to the admin.
+fn sample_ticket(account: &mut crate::account::Account, now: jiff::Timestamp) {
+    let customer = account
+        .user_by_email("customer@example.com")
+        .map(|user| user.id);
+    let admin = account
+        .user_by_email("admin@example.com")
+        .map(|user| user.id);
+    let (Some(customer), Some(admin)) = (customer, admin) else {
+        return;
+    };
+    let input = serde_json::json!({
+        "subject": "Sample ticket: Meet the ticket",
+        "comment": {"body": "Hi there,\n\nI'm sending an email because I'm having a problem setting up your new product. Can you help me troubleshoot?\n\nThanks,\n The Customer"},
+        "assignee_id": admin,
+        "type": "incident",
+        "priority": "normal",
+        "tags": ["sample", "support", "zendesk"],
+    });
+    if let Some(input) = input.as_object() {
+        let actor = crate::tickets::Actor {
+            user_id: customer,
+            via_id: crate::tickets::via::SAMPLE_TICKET,
+        };
+        // The seed's own input is valid by construction; a failure would leave the account
+        // without its sample ticket, which nothing depends on.
+        let _ = crate::tickets::create_ticket(account, input, actor, now);
+    }
+}
+
+/// A large synthetic account: `users` end users and `tickets` tickets spread over them.
+fn generate(
+    account: &mut crate::account::Account,
+    tickets: usize,
+    users: usize,
+    now: jiff::Timestamp,
+) {
+    let mut requesters = Vec::with_capacity(users);
+    for index in 0..users {
+        let id = account.next_user_id();
+        let user = crate::users::User::new(
+            id,
+            &format!("Generated User {index}"),
+            Some(format!("user{index}@generated.example.com")),
+            crate::users::Role::EndUser,
+            now,
+        );
+        account.users.insert(id, user);
+        requesters.push(id);
+    }
+    for index in 0..tickets {
+        let requester = requesters
+            .get(index % requesters.len().max(1))
+            .copied()
+            .or_else(|| {
+                account
+                    .user_by_email("customer@example.com")
+                    .map(|user| user.id)
+            });
+        let Some(requester) = requester else {
+            return;
+        };
+        let input = serde_json::json!({
+            "subject": format!("Generated ticket {index}"),
+            "comment": {"body": format!("Generated ticket body {index}")},
+            "external_id": format!("generated-{index}"),
+        });
+        if let Some(input) = input.as_object() {
+            let actor = crate::tickets::Actor {
+                user_id: requester,
+                via_id: crate::tickets::via::API,
+            };
+            let _ = crate::tickets::create_ticket(account, input, actor, now);
+        }
+    }
+}

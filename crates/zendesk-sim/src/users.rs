@@ -543,3 +543,64 @@ fn validate_email(email: &str) -> Result<String, ApiError> {
 pub(crate) fn parse_id(id: &str) -> Result<u64, ApiError> {
     id.parse().map_err(|_| ApiError::RecordNotFound)
 }
+
+/// The custom roles the seeded staff have: (id, name, description, role_type, light agent).
+pub(crate) const CUSTOM_ROLES: [(u64, &str, &str, u8, bool); 3] = [
+    (
+        6_130_869_137_434,
+        "Admin",
+        "Can manage all settings, except billing",
+        ROLE_TYPE_ADMIN,
+        false,
+    ),
+    (
+        6_130_869_137_435,
+        "Staff",
+        "Can edit tickets within their groups",
+        ROLE_TYPE_CUSTOM_AGENT,
+        false,
+    ),
+    (
+        6_130_869_137_436,
+        "Light agent",
+        "Can view and add private comments to tickets",
+        ROLE_TYPE_LIGHT_AGENT,
+        true,
+    ),
+];
+
+/// `GET /api/v2/custom_roles/{id}`.
+pub(crate) fn custom_role(account: &Account, call: &Call, id: &str) -> ApiResult {
+    call.require_staff(account)?;
+    let id = parse_id(id)?;
+    let (id, name, description, role_type, light) = CUSTOM_ROLES
+        .into_iter()
+        .find(|role| role.0 == id)
+        .ok_or(ApiError::RecordNotFound)?;
+    let members = account
+        .users
+        .values()
+        .filter(|user| user.custom_role_id == Some(id))
+        .count();
+    let admin = role_type == ROLE_TYPE_ADMIN;
+    Ok(Reply::ok(json!({"custom_role": {
+        "id": id,
+        "name": name,
+        "description": description,
+        "role_type": role_type,
+        "created_at": seconds(call.now),
+        "updated_at": seconds(call.now),
+        "configuration": {
+            "chat_access": true,
+            "end_user_list_access": "full",
+            "light_agent": light,
+            "manage_business_rules": admin,
+            "ticket_access": "all",
+            "ticket_comment_access": if light { "private" } else { "public" },
+            "ticket_deletion": admin,
+            "ticket_editing": !light,
+            "manage_triggers": admin,
+        },
+        "team_member_count": members,
+    }})))
+}

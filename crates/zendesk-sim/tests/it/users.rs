@@ -45,7 +45,7 @@ const RECORDED_USER_KEYS: [&str; 38] = [
     "report_csv",
     "user_fields",
     "authenticity_token",
-    ];
+];
 
 fn basic(username: &str, password: &str) -> String {
     let encoded =
