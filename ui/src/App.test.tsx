@@ -106,3 +106,15 @@ describe('Reading the saved connection', () => {
     expect(callsOf(spy, 'get_connection')).toHaveLength(2);
   });
 });
+
+describe('Theme', () => {
+  it('does not clip buttons, tabs and tags, so WebDriver counts them as displayed and reads their text', async () => {
+    mockCommands({ get_connection: () => null });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+
+    for (const testId of ['connect-submit', 'connect-tab-token', 'connect-advanced']) {
+      expect(getComputedStyle(screen.getByTestId(testId)).overflow, testId).toBe('visible');
+    }
+  });
+});
