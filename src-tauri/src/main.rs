@@ -1,1 +1,52 @@
-fn main() {}
+//! The desktop console: a window over `crates/handoff`. This crate holds only window, state, logging and
+//! command glue; every decision is made in the core.
+//!
+//! Architecture invariant: no business logic, SQL or HTTP here. A command takes state, calls one core
+//! function and maps the error.
+
+// Release builds on Windows would otherwise open a console window next to the app.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod dto;
+mod error;
+mod logs;
+mod state;
+
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("Zendesk Handoff Console could not start: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    tauri::async_runtime::set(runtime.handle().clone());
+
+    let app_state = state::AppState::open()?;
+    let _log_guard = logs::init(&app_state.profile.logs_dir());
+    tracing::info!(data_dir = %app_state.profile.data_dir().display(), "starting");
+
+    tauri::Builder::default()
+        .manage(app_state)
+        .setup(|app| {
+            state::resume_demo(app.handle());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::connect::get_connection,
+            commands::connect::normalize_subdomain,
+            commands::connect::lookup_agent,
+            commands::connect::verify_and_save,
+            commands::connect::start_demo,
+        ])
+        .run(tauri::generate_context!())
+        .map_err(|error| format!("the window failed: {error}"))
+}

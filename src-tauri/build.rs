@@ -1,0 +1,18 @@
+//! Declares the app's own commands so Tauri generates `allow-*` permissions for them: the capability file is
+//! then the complete list of what the UI may call.
+
+const COMMANDS: &[&str] = &[
+    "get_connection",
+    "normalize_subdomain",
+    "lookup_agent",
+    "verify_and_save",
+    "start_demo",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {error:#}");
+    }
+}

@@ -1,0 +1,80 @@
+//! The one error the UI sees: `{code, message}`. The UI branches on `code` only, never on the message.
+
+use handoff::demo::DemoError;
+use handoff::store::StoreError;
+use handoff::ConnectError;
+use serde::Serialize;
+
+/// What kind of failure, for the UI to branch on. Add a variant only when the UI uses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// The input is not acceptable; the message says what to change.
+    InvalidInput,
+    /// The OS keychain cannot be reached; the message says what to start or install.
+    KeychainUnavailable,
+    /// The local database failed.
+    Storage,
+    /// Zendesk answered with an error, or could not be reached.
+    Zendesk,
+    Internal,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    code: Code,
+    message: String,
+}
+
+impl CommandError {
+    pub fn new(code: Code, message: impl ToString) -> Self {
+        CommandError {
+            code,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<ConnectError> for CommandError {
+    fn from(error: ConnectError) -> Self {
+        let code = match &error {
+            ConnectError::Invalid(_) => Code::InvalidInput,
+            ConnectError::Zendesk(_) => Code::Zendesk,
+            ConnectError::Store(_) => Code::Storage,
+            ConnectError::Keychain(_) => Code::KeychainUnavailable,
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(error: StoreError) -> Self {
+        CommandError::new(Code::Storage, error)
+    }
+}
+
+impl From<DemoError> for CommandError {
+    fn from(error: DemoError) -> Self {
+        match error {
+            DemoError::Connect(inner) => inner.into(),
+            other => CommandError::new(Code::Internal, other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_to_code_and_message() {
+        let error = CommandError::from(ConnectError::Invalid(
+            "`x y` is not a Zendesk subdomain".into(),
+        ));
+        let json = serde_json::to_string(&error).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"code":"invalid_input","message":"`x y` is not a Zendesk subdomain"}"#
+        );
+    }
+}
