@@ -13,6 +13,8 @@ mod error;
 mod logs;
 mod state;
 
+use handoff::demo::Autostart;
+
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -33,13 +35,14 @@ fn run() -> Result<(), String> {
     let app_state = state::AppState::open()?;
     let _log_guard = logs::init(&app_state.profile.logs_dir());
     tracing::info!(data_dir = %app_state.profile.data_dir().display(), "starting");
+    let autostart = match std::env::args().any(|arg| arg == "--demo-if-unconfigured") {
+        true => Autostart::WhenUnconfigured,
+        false => Autostart::ResumeOnly,
+    };
+    state::resume_demo(&runtime, &app_state, autostart);
 
     tauri::Builder::default()
         .manage(app_state)
-        .setup(|app| {
-            state::resume_demo(app.handle());
-            Ok(())
-        })
         .invoke_handler(tauri::generate_handler![
             commands::connect::get_connection,
             commands::connect::normalize_subdomain,

@@ -1,9 +1,8 @@
 //! What the app keeps for its lifetime.
 
-use handoff::demo::Demo;
+use handoff::demo::{Autostart, Demo};
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::{self, Profile};
-use tauri::Manager;
 use tokio::sync::Mutex;
 
 pub struct AppState {
@@ -29,15 +28,16 @@ impl AppState {
     }
 }
 
-/// A saved demo connection points at a simulator that died with the last run: start a new one.
-pub fn resume_demo(app: &tauri::AppHandle) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let state = app.state::<AppState>();
-        match handoff::demo::resume(&state.profile, jiff::Timestamp::now()).await {
-            Ok(Some(demo)) => *state.demo.lock().await = Some(demo),
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "could not resume the sandbox account"),
-        }
-    });
+/// A saved demo connection points at a simulator that died with the last run: start a new one before the
+/// window asks for the connection. `--demo-if-unconfigured` (the README's run command) also starts one on a fresh
+/// profile. A failure leaves the console usable; the admin can still connect by hand.
+pub fn resume_demo(runtime: &tokio::runtime::Runtime, state: &AppState, autostart: Autostart) {
+    match runtime.block_on(handoff::demo::resume(
+        &state.profile,
+        jiff::Timestamp::now(),
+        autostart,
+    )) {
+        Ok(demo) => *state.demo.blocking_lock() = demo,
+        Err(error) => tracing::warn!(%error, "could not start the sandbox account"),
+    }
 }

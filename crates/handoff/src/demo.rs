@@ -62,11 +62,27 @@ pub async fn start(
     Ok(Demo { simulator, report })
 }
 
+/// What to do about the sandbox when the console starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Autostart {
+    /// Restart the sandbox only when the saved connection is one.
+    ResumeOnly,
+    /// Also start it when nothing is configured yet (the README's run command on a fresh machine).
+    WhenUnconfigured,
+}
+
 /// When the saved connection is a sandbox, its simulator ended with the process that ran it: start a new one
 /// and reconnect, so a restarted console shows a working demo instead of a dead address.
-pub async fn resume(profile: &Profile, now: Timestamp) -> Result<Option<Demo>, DemoError> {
+pub async fn resume(
+    profile: &Profile,
+    now: Timestamp,
+    autostart: Autostart,
+) -> Result<Option<Demo>, DemoError> {
     match profile.connection().map_err(ConnectError::from)? {
         Some(connection) if connection.demo => Ok(Some(start(profile, now, |_| {}).await?)),
+        None if autostart == Autostart::WhenUnconfigured => {
+            Ok(Some(start(profile, now, |_| {}).await?))
+        }
         _ => Ok(None),
     }
 }
