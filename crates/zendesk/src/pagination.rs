@@ -37,7 +37,7 @@ pub struct CursorPage<T> {
 
 impl<T: DeserializeOwned> CursorPage<T> {
     /// Reads a cursor page whose records are under `key` (e.g. `ticket_fields`).
-    pub(crate) fn from_json(body: Value, key: &str) -> Result<CursorPage<T>, Error> {
+    pub fn from_json(body: Value, key: &str) -> Result<CursorPage<T>, Error> {
         let mut body = body;
         let items = take_items(&mut body, key)?;
         let has_more = body

@@ -3,5 +3,8 @@
 // Test helpers outside `#[test]` functions unwrap too: a panic here is a test failure with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bodies;
 mod scripted;
+mod shared;
+mod spec;
 mod users;
