@@ -3,6 +3,7 @@
 // Test helpers outside `#[test]` functions unwrap too: a panic here is a test failure with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod behaviour;
 mod bodies;
 mod scripted;
 mod shared;

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use zendesk::{Auth, Client, ClientConfig};
 
-/// One scripted answer: for requests whose `METHOD path` starts with `prefix`, used at most `times` times.
+/// One scripted answer: for requests whose `METHOD path?query` starts with `prefix`, used at most `times` times.
 #[derive(Clone)]
 pub struct Reply {
     pub prefix: String,
@@ -108,7 +108,10 @@ impl Scripted {
 async fn answer(State(script): State<Arc<Mutex<Script>>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, 1 << 20).await.unwrap();
-    let key = format!("{} {}", parts.method, parts.uri.path());
+    let key = match parts.uri.query() {
+        Some(query) => format!("{} {}?{query}", parts.method, parts.uri.path()),
+        None => format!("{} {}", parts.method, parts.uri.path()),
+    };
     let mut script = script.lock().unwrap();
     script.seen.push(Seen {
         method: parts.method.to_string(),
