@@ -19,6 +19,9 @@
 //!   Zendesk's offset and cursor styles; `reply` the response and error shapes.
 //! * `seed` loads the account dump embedded by `build.rs` or read from a directory.
 
+// The recorded custom-role configuration is one large `json!` literal.
+#![recursion_limit = "256"]
+
 mod account;
 mod auth;
 mod clock;

@@ -119,6 +119,7 @@ pub(crate) enum Route {
     UsersSearch,
     UserCreate,
     UserCreateOrUpdate,
+    UsersCreateMany,
     UserUpdate(String),
     UserDelete(String),
     TicketsList,
@@ -170,6 +171,7 @@ impl Route {
             ("GET", ["users", "show_many"]) => Route::UsersShowMany,
             ("GET", ["users", "search"]) => Route::UsersSearch,
             ("POST", ["users", "create_or_update"]) => Route::UserCreateOrUpdate,
+            ("POST", ["users", "create_many"]) => Route::UsersCreateMany,
             ("GET", ["users", id]) => Route::UserShow(owned(id)),
             ("PUT", ["users", id]) => Route::UserUpdate(owned(id)),
             ("DELETE", ["users", id]) => Route::UserDelete(owned(id)),
@@ -271,6 +273,7 @@ impl Route {
             Route::UsersSearch => users::search(account, call),
             Route::UserCreate => users::create(account, call),
             Route::UserCreateOrUpdate => users::create_or_update(account, call),
+            Route::UsersCreateMany => users::create_many(account, call),
             Route::UserUpdate(id) => users::update(account, call, id),
             Route::UserDelete(id) => users::delete(account, call, id),
             Route::TicketsList => tickets::list(account, call),
@@ -508,7 +511,68 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
         }
     };
     let reply = reply.with_header("x-zendesk-api-version", "v2");
+    let reply = match api_warning(&route, &call) {
+        Some((controller, action, keys)) => {
+            tickets::with_api_warn(reply, controller, action, &keys)
+        }
+        None => reply,
+    };
     sim.finish(log, reply, family)
+}
+
+/// The `x-zendesk-api-warn` Zendesk adds (whatever the outcome) when a Support API body
+/// carries keys the endpoint does not accept: `(controller, action, ["root.key", ...])`.
+/// Delete endpoints accept no body at all, so every key in one is reported.
+fn api_warning(route: &Route, call: &Call) -> Option<(&'static str, &'static str, Vec<String>)> {
+    let (root, controller, action, permitted): (&str, &str, &str, Option<&[&str]>) = match route {
+        Route::TicketCreate => (
+            "ticket",
+            "tickets",
+            "create",
+            Some(&tickets::PERMITTED_KEYS),
+        ),
+        Route::TicketUpdate(_) => (
+            "ticket",
+            "tickets",
+            "update",
+            Some(&tickets::PERMITTED_KEYS),
+        ),
+        Route::TriggerCreate => (
+            "trigger",
+            "triggers",
+            "create",
+            Some(&triggers::PERMITTED_KEYS),
+        ),
+        Route::TriggerUpdate(_) => (
+            "trigger",
+            "triggers",
+            "update",
+            Some(&triggers::PERMITTED_KEYS),
+        ),
+        Route::TicketFieldUpdate(_) => (
+            "ticket_field",
+            "ticket_fields",
+            "update",
+            Some(&ticket_fields::UPDATABLE_KEYS),
+        ),
+        Route::TicketDelete(_) => ("ticket", "tickets", "destroy", None),
+        Route::UserDelete(_) => ("user", "users", "destroy", None),
+        Route::TriggerDelete(_) => ("trigger", "triggers", "destroy", None),
+        Route::TicketFieldDelete(_) => ("ticket_field", "ticket_fields", "destroy", None),
+        _ => return None,
+    };
+    let body = call.json_body().ok()?;
+    let object = body.get(root)?.as_object()?;
+    let keys: Vec<String> = object
+        .keys()
+        .filter(|key| permitted.is_none_or(|permitted| !permitted.contains(&key.as_str())))
+        .map(|key| format!("{root}.{key}"))
+        .collect();
+    if keys.is_empty() {
+        None
+    } else {
+        Some((controller, action, keys))
+    }
 }
 
 /// `POST /api/v2/webhooks/test`: really calls the endpoint and answers what it replied.

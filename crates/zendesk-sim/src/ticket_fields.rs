@@ -422,18 +422,7 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult 
             .insert("custom_field_options".to_owned(), json!(options));
     }
     let rendered = field.to_json(&call.origin);
-    let unpermitted: Vec<String> = ["id", "type"]
-        .iter()
-        .filter(|key| input.contains_key(**key))
-        .map(|key| format!("ticket_field.{key}"))
-        .collect();
-    let reply = Reply::ok(json!({ "ticket_field": rendered }));
-    Ok(crate::tickets::with_api_warn(
-        reply,
-        "ticket_fields",
-        "update",
-        &unpermitted,
-    ))
+    Ok(Reply::ok(json!({ "ticket_field": rendered })))
 }
 
 /// `DELETE /api/v2/ticket_fields/{id}`: 204; system fields cannot be deleted.
@@ -463,6 +452,28 @@ fn field_input(call: &Call) -> Result<Map<String, Value>, ApiError> {
         }),
     }
 }
+
+/// Keys a ticket field update may carry (`id` and `type` cannot change).
+pub(crate) const UPDATABLE_KEYS: [&str; 18] = [
+    "title",
+    "description",
+    "position",
+    "active",
+    "required",
+    "collapsed_for_agents",
+    "regexp_for_validation",
+    "title_in_portal",
+    "visible_in_portal",
+    "editable_in_portal",
+    "required_in_portal",
+    "tag",
+    "agent_description",
+    "key",
+    "custom_field_options",
+    "raw_title",
+    "raw_description",
+    "sub_type_id",
+];
 
 const WRITABLE_KEYS: [&str; 14] = [
     "title",

@@ -133,13 +133,22 @@ pub(crate) struct Audit {
 }
 
 impl Audit {
+    /// API changes carry the caller's client details, as recorded; others carry none.
+    fn system_metadata(&self) -> Value {
+        if self.via_id == via::API {
+            json!({"client": "zendesk-sim", "ip_address": "127.0.0.1", "location": "Localhost", "latitude": 0.0, "longitude": 0.0})
+        } else {
+            json!({})
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id,
             "ticket_id": self.ticket_id,
             "created_at": seconds(self.created_at),
             "author_id": self.author_id,
-            "metadata": {"system": {}, "custom": {}},
+            "metadata": {"system": self.system_metadata(), "custom": {}},
             "events": self.events,
             "via": via_json(self.via_id),
         })
@@ -243,7 +252,7 @@ pub(crate) struct Actor {
 
 /// Keys `ticket` objects may carry on create and update; others are ignored and reported in
 /// `x-zendesk-api-warn` as `ticket.<key>`.
-const PERMITTED_KEYS: [&str; 33] = [
+pub(crate) const PERMITTED_KEYS: [&str; 33] = [
     "subject",
     "raw_subject",
     "comment",
@@ -297,14 +306,6 @@ pub(crate) fn with_api_warn(
             keys.join(", ")
         ),
     )
-}
-
-fn unpermitted_keys(input: &Map<String, Value>) -> Vec<String> {
-    input
-        .keys()
-        .filter(|key| !PERMITTED_KEYS.contains(&key.as_str()))
-        .map(|key| format!("ticket.{key}"))
-        .collect()
 }
 
 /// Normalizes a tag list: lowercase, spaces split into separate tags, duplicates dropped.
@@ -788,7 +789,27 @@ pub(crate) fn update_ticket(
         remove_tags(&mut state, &normalize_tags(tags));
     }
     apply_custom_fields(account, &mut state, input)?;
-    if state.status == "new" && state.assignee_id.is_some() && previous.assignee_id.is_none() {
+    let author_role = comment
+        .as_ref()
+        .and_then(|comment| {
+            account
+                .users
+                .get(&comment.author_id.unwrap_or(actor.user_id))
+        })
+        .map(|author| author.role);
+    let status_given = input.contains_key("status");
+    // Zendesk moves a new ticket to open once an agent works on it (assigns or comments),
+    // and a requester's reply reopens a pending, on-hold or solved ticket.
+    if !status_given && state.status == "new" {
+        let assigned = state.assignee_id.is_some() && previous.assignee_id.is_none();
+        if assigned || author_role.is_some_and(Role::is_staff) {
+            state.status = "open".to_owned();
+        }
+    }
+    if !status_given
+        && author_role == Some(Role::EndUser)
+        && matches!(state.status.as_str(), "pending" | "hold" | "solved")
+    {
         state.status = "open".to_owned();
     }
     let audit_id = account.next_id();
@@ -968,12 +989,7 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
             .remember(key, call.body.clone(), written.ticket_id, body, call.now);
         reply = reply.with_header("x-idempotency-lookup", "miss");
     }
-    Ok(with_api_warn(
-        reply,
-        "tickets",
-        "create",
-        &unpermitted_keys(&input),
-    ))
+    Ok(reply)
 }
 
 /// `PUT /api/v2/tickets/{id}`: 200 `{ticket, audit}`.
@@ -993,12 +1009,7 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult 
     };
     let written = update_ticket(account, ticket_id, &input, actor, call.now)?;
     let reply = Reply::ok(ticket_and_audit(account, call, &written)?);
-    Ok(with_api_warn(
-        reply,
-        "tickets",
-        "update",
-        &unpermitted_keys(&input),
-    ))
+    Ok(reply)
 }
 
 /// `GET /api/v2/tickets/{id}`.
@@ -1034,15 +1045,32 @@ pub(crate) fn show_many(account: &Account, call: &Call) -> ApiResult {
 pub(crate) fn list(account: &Account, call: &Call) -> ApiResult {
     call.require_staff(account)?;
     let external_id = call.query("external_id");
+    let cursor = wants_cursor(call);
     let tickets: Vec<Value> = account
         .tickets
         .values()
         .filter(|ticket| {
             external_id.is_none_or(|wanted| ticket.state.external_id.as_deref() == Some(wanted))
         })
-        .map(|ticket| ticket.to_json(account, &call.origin))
+        .map(|ticket| {
+            if cursor {
+                list_json(ticket, account, &call.origin)
+            } else {
+                ticket.to_json(account, &call.origin)
+            }
+        })
         .collect();
     paged(call, "/api/v2/tickets.json", "tickets", &tickets)
+}
+
+/// A ticket as the cursor-paginated list shows it: as recorded, without the `fields`
+/// alias (the offset-paginated list has it).
+fn list_json(ticket: &Ticket, account: &Account, origin: &str) -> Value {
+    let mut value = ticket.to_json(account, origin);
+    if let Some(object) = value.as_object_mut() {
+        object.remove("fields");
+    }
+    value
 }
 
 /// Offset pagination unless the request names `page[...]` parameters.

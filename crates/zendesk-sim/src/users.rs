@@ -317,12 +317,58 @@ pub(crate) fn search(account: &Account, call: &Call) -> ApiResult {
 }
 
 fn list_users(call: &Call, users: &[&User], path: &str) -> ApiResult {
-    let page = OffsetQuery::from_call(call)?;
     let rendered: Vec<Value> = users
         .iter()
         .map(|user| user.to_json(&call.origin))
         .collect();
-    Ok(Reply::ok(offset_page(call, path, "users", &rendered, page)))
+    if path.ends_with("search.json") {
+        // Search is offset-only.
+        let page = OffsetQuery::from_call(call)?;
+        return Ok(Reply::ok(offset_page(call, path, "users", &rendered, page)));
+    }
+    crate::tickets::paged(call, path, "users", &rendered)
+}
+
+/// `POST /api/v2/users/create_many`: creates the users at once and answers a queued job
+/// status whose later reads show it completed.
+pub(crate) fn create_many(account: &mut Account, call: &Call) -> ApiResult {
+    call.require_admin(account)?;
+    let body = call.json_body()?;
+    let inputs: Vec<Map<String, Value>> = body
+        .get("users")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item.as_object().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    if inputs.len() > 100 {
+        return Err(ApiError::BadRequest {
+            error: "TooManyRecords",
+            description: "Too many users, the limit is 100".to_owned(),
+        });
+    }
+    let mut results = Vec::new();
+    for (index, input) in inputs.into_iter().enumerate() {
+        match insert_user(account, call, input) {
+            Ok(id) => results.push(json!({"id": id, "status": "Created"})),
+            Err(_) => results
+                .push(json!({"index": index, "error": "UserCreateFailed", "status": "Failed"})),
+        }
+    }
+    let total = results.len();
+    let job = account.record_job(results, call.now);
+    Ok(Reply::ok(json!({"job_status": {
+        "id": job,
+        "url": format!("{}/api/v2/job_statuses/{job}.json", call.origin),
+        "total": total,
+        "progress": null,
+        "status": "queued",
+        "message": null,
+        "results": null,
+    }})))
 }
 
 /// Zendesk search syntax subset: `email:x`, `name:x`, `external_id:x`, `role:x`, or free text
@@ -591,14 +637,51 @@ pub(crate) fn custom_role(account: &Account, call: &Call, id: &str) -> ApiResult
         "created_at": seconds(call.now),
         "updated_at": seconds(call.now),
         "configuration": {
-            "chat_access": true,
+            "chat_access": admin,
             "end_user_list_access": "full",
+            "forum_access_restricted_content": false,
             "light_agent": light,
             "manage_business_rules": admin,
+            "manage_dynamic_content": admin,
+            "manage_extensions_and_channels": admin,
+            "manage_facebook": admin,
+            "moderate_forums": false,
+            "side_conversation_create": admin,
             "ticket_access": "all",
             "ticket_comment_access": if light { "private" } else { "public" },
             "ticket_deletion": admin,
+            "ticket_tag_editing": !light,
+            "twitter_search_access": false,
+            "view_deleted_tickets": admin,
+            "voice_access": admin,
+            "group_access": admin,
+            "organization_editing": admin,
+            "organization_notes_editing": admin,
+            "assign_tickets_to_any_group": admin,
+            "end_user_profile_access": "full",
+            "explore_access": "full",
+            "forum_access": "full",
+            "macro_access": "full",
+            "report_access": "full",
             "ticket_editing": !light,
+            "ticket_merge": !light,
+            "user_view_access": "full",
+            "view_access": "full",
+            "voice_dashboard_access": admin,
+            "manage_automations": admin,
+            "manage_contextual_workspaces": admin,
+            "manage_organization_fields": admin,
+            "manage_skills": admin,
+            "manage_slas": admin,
+            "manage_ticket_fields": admin,
+            "manage_ticket_forms": admin,
+            "manage_user_fields": admin,
+            "ticket_redaction": admin,
+            "manage_roles": "all",
+            "manage_groups": admin,
+            "manage_group_memberships": admin,
+            "manage_organizations": admin,
+            "manage_suspended_tickets": admin,
             "manage_triggers": admin,
         },
         "team_member_count": members,

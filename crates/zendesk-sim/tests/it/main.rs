@@ -7,4 +7,7 @@ mod support;
 
 mod accounts;
 mod binary;
+mod conformance;
+mod triggers;
 mod users;
+mod webhooks;

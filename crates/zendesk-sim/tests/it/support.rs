@@ -127,3 +127,178 @@ impl Answer {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
+
+/// A request a [`Receiver`] captured, with the raw body bytes as sent.
+#[derive(Clone, Debug)]
+pub struct Captured {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Captured {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// How a receiver answers: status, headers, body.
+pub type Answerer = dyn Fn(&Captured) -> (u16, Vec<(String, String)>, String) + Send + Sync;
+
+/// A webhook receiver on 127.0.0.1:0 that records every request it gets.
+pub struct Receiver {
+    pub url: String,
+    captured: std::sync::Arc<std::sync::Mutex<Vec<Captured>>>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Receiver {
+    /// A receiver answering 200 `ok` to everything.
+    pub async fn ok() -> Receiver {
+        Receiver::start(std::sync::Arc::new(|_: &Captured| {
+            (200, Vec::new(), "ok".to_owned())
+        }))
+        .await
+    }
+
+    pub async fn start(answer: std::sync::Arc<Answerer>) -> Receiver {
+        use axum::extract::State;
+        use axum::response::IntoResponse;
+        type Shared = (
+            std::sync::Arc<std::sync::Mutex<Vec<Captured>>>,
+            std::sync::Arc<Answerer>,
+        );
+        async fn capture(
+            State((captured, answer)): State<Shared>,
+            request: Request<Body>,
+        ) -> axum::response::Response {
+            let (parts, body) = request.into_parts();
+            let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let request = Captured {
+                method: parts.method.to_string(),
+                path: parts.uri.path().to_owned(),
+                query: parts.uri.query().unwrap_or("").to_owned(),
+                headers: parts.headers,
+                body,
+            };
+            let (status, headers, text) = answer(&request);
+            captured.lock().unwrap().push(request);
+            let mut response = (StatusCode::from_u16(status).unwrap(), text).into_response();
+            for (name, value) in headers {
+                response.headers_mut().insert(
+                    axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    axum::http::HeaderValue::from_str(&value).unwrap(),
+                );
+            }
+            response
+        }
+        let captured = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = Router::new()
+            .fallback(capture)
+            .with_state((captured.clone(), answer));
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Receiver {
+            url: format!("http://{address}"),
+            captured,
+            _shutdown: shutdown,
+        }
+    }
+
+    pub fn captured(&self) -> Vec<Captured> {
+        self.captured.lock().unwrap().clone()
+    }
+}
+
+/// The shared Zendesk material (recordings, fixtures) beside the checkout.
+pub const SHARED_ZENDESK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/zendesk");
+
+impl Harness {
+    /// A request authenticated as the seeded admin.
+    pub fn admin_request(&self, method: Method, path: &str) -> Exchange {
+        self.request(method, path).token(&self.admin())
+    }
+
+    /// Creates a ticket as the admin; returns its id.
+    pub async fn create_ticket(&self, ticket: serde_json::Value) -> u64 {
+        let answer = self
+            .admin_request(Method::POST, "/api/v2/tickets.json")
+            .json(serde_json::json!({ "ticket": ticket }))
+            .send()
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+        answer.json()["ticket"]["id"].as_u64().expect("ticket id")
+    }
+
+    /// The ticket as the API shows it.
+    pub async fn ticket(&self, id: u64) -> serde_json::Value {
+        self.admin_request(Method::GET, &format!("/api/v2/tickets/{id}.json"))
+            .send()
+            .await
+            .json()["ticket"]
+            .clone()
+    }
+
+    /// Creates a trigger as the admin; returns its id.
+    pub async fn create_trigger(&self, trigger: serde_json::Value) -> u64 {
+        let answer = self
+            .admin_request(Method::POST, "/api/v2/triggers.json")
+            .json(serde_json::json!({ "trigger": trigger }))
+            .send()
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+        answer.json()["trigger"]["id"].as_u64().expect("trigger id")
+    }
+
+    /// Creates a trigger-connected JSON webhook to `endpoint`; returns (id, signing secret).
+    pub async fn create_webhook(&self, endpoint: &str) -> (String, String) {
+        let answer = self
+            .admin_request(Method::POST, "/api/v2/webhooks")
+            .json(serde_json::json!({"webhook": {"name": "Handoff", "endpoint": endpoint, "http_method": "POST", "request_format": "json", "status": "active", "subscriptions": ["conditional_ticket_events"]}}))
+            .send()
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+        let id = answer.json()["webhook"]["id"]
+            .as_str()
+            .expect("webhook id")
+            .to_owned();
+        let secret = self
+            .admin_request(
+                Method::GET,
+                &format!("/api/v2/webhooks/{id}/signing_secret"),
+            )
+            .send()
+            .await
+            .json()["signing_secret"]["secret"]
+            .as_str()
+            .expect("secret")
+            .to_owned();
+        (id, secret)
+    }
+
+    /// A simulated agent comments in the UI (`via` "web") or through the API (`via` "api").
+    pub async fn agent_comment(
+        &self,
+        ticket: u64,
+        author: &str,
+        body: &str,
+        public: bool,
+        via: &str,
+    ) -> Answer {
+        self.request(Method::POST, &format!("/_sim/tickets/{ticket}/comments"))
+            .json(serde_json::json!({"author": author, "body": body, "public": public, "via": via}))
+            .send()
+            .await
+    }
+}
