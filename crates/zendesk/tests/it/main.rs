@@ -7,5 +7,6 @@ mod behaviour;
 mod bodies;
 mod scripted;
 mod shared;
+mod simulator;
 mod spec;
 mod users;
