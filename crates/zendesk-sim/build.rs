@@ -1,7 +1,8 @@
 //! Embeds the real account dump (ticket fields, triggers) into the simulator.
 //!
-//! Reads `$CARGO_MANIFEST_DIR/../../../shared/zendesk/fixtures/account-dump` (or
-//! `$HANDOFF_SHARED_DIR/zendesk/fixtures/account-dump`) and copies the files into OUT_DIR.
+//! Reads `$CARGO_MANIFEST_DIR/../../../shared/zendesk/fixtures/account-dump` and copies the
+//! files into OUT_DIR. `HANDOFF_SHARED_DIR` overrides where the shared material is: either
+//! the `shared` directory itself or the account-dump directory.
 //! When the shared material is absent, a small built-in seed is written instead and a cargo
 //! warning says so, so a checkout without `../shared` still builds.
 
@@ -15,7 +16,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(dir) => PathBuf::from(dir),
         None => manifest_dir.join("../../../shared"),
     };
-    let dump = shared.join("zendesk/fixtures/account-dump");
+    let nested = shared.join("zendesk/fixtures/account-dump");
+    let dump = if nested.is_dir() || !shared.join("ticket_fields.json").is_file() {
+        nested
+    } else {
+        shared
+    };
     println!("cargo:rerun-if-env-changed=HANDOFF_SHARED_DIR");
     println!("cargo:rerun-if-changed={}", dump.display());
     let out = PathBuf::from(std::env::var("OUT_DIR")?).join("seed");

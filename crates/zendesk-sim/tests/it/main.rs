@@ -8,6 +8,8 @@ mod support;
 mod accounts;
 mod binary;
 mod conformance;
+mod control;
+mod tickets;
 mod triggers;
 mod users;
 mod webhooks;
