@@ -256,6 +256,11 @@ impl Limits {
             }
         }
         if let Endpoint::TicketUpdate(ticket_id) = endpoint {
+            // One cell per ticket ever updated would grow without bound in a long-running relay; tickets whose
+            // budget is full again carry no information and are dropped.
+            if self.per_ticket.len() > 1024 {
+                self.per_ticket.retain_recent();
+            }
             loop {
                 match self.per_ticket.check_key(&ticket_id) {
                     Ok(()) => break,

@@ -531,6 +531,31 @@ async fn rate_limits_and_faults() {
     let created = client.create_ticket(&new, Some("key-1")).await.unwrap();
     assert!(!created.idempotency_hit);
 
+    // An endpoint that never answers: each attempt times out, GETs are retried, then Timeout.
+    let mut config = ClientConfig::new(
+        url::Url::parse(&running.base_url).unwrap(),
+        Auth::ApiToken {
+            email: running.sim.admin().email,
+            token: SecretString::from(running.sim.admin().token),
+        },
+    );
+    config.timeout = Duration::from_secs(5);
+    config.retry.max_attempts = 2;
+    let impatient = Client::new(config).unwrap();
+    running
+        .sim
+        .inject_fault(Some("GET"), "/api/v2/tickets/*", FaultKind::Timeout, None);
+    let start = tokio::time::Instant::now();
+    assert!(matches!(
+        impatient.show_ticket(1).await,
+        Err(Error::Timeout)
+    ));
+    assert!(
+        start.elapsed() >= Duration::from_secs(10),
+        "two attempts of 5 s: {:?}",
+        start.elapsed()
+    );
+
     // A storm longer than the retry budget ends with RateLimited, not an endless wait.
     running.sim.inject_fault(
         Some("GET"),
