@@ -73,7 +73,7 @@ pub(crate) fn prepare(
     origin: DispatchOrigin,
     now: Timestamp,
 ) -> Dispatch {
-    let invocation_id = ulid::Ulid::new().to_string();
+    let invocation_id = ulid::Ulid::from_datetime(std::time::SystemTime::from(now)).to_string();
     let DispatchOrigin::Trigger {
         trigger_id,
         ticket_id,
