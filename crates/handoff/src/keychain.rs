@@ -82,12 +82,18 @@ impl std::fmt::Debug for Keychain {
 pub enum SecretName {
     /// The legacy Zendesk API token.
     ZendeskApiToken,
+    /// The OAuth access and refresh tokens with their expiry, as ONE JSON entry: a refresh replaces both at once.
+    OAuthTokens,
+    /// A confidential OAuth client's secret (needed to refresh, and for client credentials).
+    OAuthClientSecret,
 }
 
 impl SecretName {
     fn key(self) -> &'static str {
         match self {
             SecretName::ZendeskApiToken => "zendesk.api_token",
+            SecretName::OAuthTokens => "zendesk.oauth_tokens",
+            SecretName::OAuthClientSecret => "zendesk.oauth_client_secret",
         }
     }
 }

@@ -2,18 +2,24 @@
 //!
 //! Layout:
 //! - [`subdomain`]: the admin's subdomain input, normalized.
+//! - [`clock`]: where "now" comes from (injected everywhere time matters).
 //! - [`keychain`]: secrets, only in the OS keychain.
 //! - [`store`]: the SQLite file for everything that is not a secret.
 //! - [`profile`]: a data folder plus its keychain namespace; the saved connection.
-//! - [`connect`]: Verify & Save, check by check.
+//! - [`oauth`]: OAuth sign-in (PKCE, loopback redirect, browser seam) and the refreshing token source.
+//! - [`connect`]: Verify & Save, check by check, with an API token or OAuth.
+//! - [`account`]: the saved connection signed in, its live check, and start-up recovery.
 //! - [`demo`]: the embedded simulator, connected, for trying the product without a Zendesk account.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
-//! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now`.
+//! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
 
+pub mod account;
+pub mod clock;
 pub mod connect;
 pub mod demo;
 pub mod keychain;
+pub mod oauth;
 pub mod profile;
 pub mod store;
 pub mod subdomain;

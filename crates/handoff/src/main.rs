@@ -1,17 +1,24 @@
 //! `handoff`: the console's operations from a terminal. Human output by default, `--json` for scripts.
 //!
 //! Exit codes: 0 success; 1 an internal or storage failure; 2 bad usage or input; 3 a check failed and nothing
-//! was saved; 4 the keychain is unavailable; 5 not connected.
+//! was saved; 4 the keychain is unavailable; 5 not connected; 6 connected, but Zendesk no longer accepts the
+//! saved credentials (reconnect required: sign in again with `handoff connect`); 7 `status --verify` could not
+//! reach Zendesk, so whether the credentials work is unknown.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Parser, Subcommand};
+use handoff::account::{self, Liveness};
+use handoff::clock::Clock;
 use handoff::connect::{
-    self, Check, CheckStatus, ConnectInput, ConnectOptions, Connection, VerifyReport,
+    self, Check, CheckStatus, ConnectInput, ConnectOptions, Connection, OAuthConnectInput, SignIn,
+    VerifyReport,
 };
 use handoff::keychain::SecretStoreKind;
+use handoff::oauth::browser::{Browser, BrowserError, CommandBrowser};
+use handoff::oauth::{Cancel, GrantKind};
 use handoff::profile::{self, Profile};
 use handoff::SecretString;
 use serde_json::{json, Value};
@@ -39,15 +46,32 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Verify credentials against Zendesk and save them; nothing is saved unless every check passes.
+    ///
+    /// `--oauth` (recommended) prints the sign-in address and opens it in the browser on this machine
+    /// ($HANDOFF_BROWSER, else xdg-open); `--client-credentials` needs no browser (confidential clients, relays);
+    /// `--token-stdin` is the legacy API token, which Zendesk switches off on 2027-04-30.
+    #[command(group(ArgGroup::new("method").required(true).args(["oauth", "client_credentials", "token_stdin"])))]
     Connect {
         /// `acme`, `acme.zendesk.com` or any address of the account.
         #[arg(long)]
         subdomain: String,
-        /// The email of the admin who owns the API token.
+        /// Sign in with an OAuth client in the browser (authorization code with PKCE).
         #[arg(long)]
-        email: String,
-        /// Read the API token from standard input (never from an argument, where `ps` would show it).
-        #[arg(long, required = true)]
+        oauth: bool,
+        /// Get a token for a confidential OAuth client with its secret, without a browser.
+        #[arg(long, requires_all = ["client_id", "client_secret_stdin"])]
+        client_credentials: bool,
+        /// The OAuth client's unique identifier (Admin Center > Apps and integrations > APIs > OAuth clients).
+        #[arg(long, value_name = "ID", required_if_eq_any = [("oauth", "true"), ("client_credentials", "true")])]
+        client_id: Option<String>,
+        /// Read a confidential client's secret from standard input (never from an argument, where `ps` shows it).
+        #[arg(long, requires = "client_id")]
+        client_secret_stdin: bool,
+        /// Legacy: the email of the admin who owns the API token.
+        #[arg(long, requires = "token_stdin")]
+        email: Option<String>,
+        /// Legacy: read the API token from standard input.
+        #[arg(long, requires = "email")]
         token_stdin: bool,
         /// Assign new tickets to this agent.
         #[arg(long, value_name = "ID")]
@@ -56,8 +80,12 @@ enum Command {
         #[arg(long, value_name = "URL")]
         zendesk_url: Option<String>,
     },
-    /// Show the saved connection.
-    Status,
+    /// Show the saved connection (and finish checking an interrupted token refresh).
+    Status {
+        /// Also ask Zendesk whether the saved credentials still work, renewing an OAuth token when due.
+        #[arg(long)]
+        verify: bool,
+    },
     /// Start a sandbox Zendesk account in this process, connect to it, and keep it running until Ctrl-C.
     Demo,
 }
@@ -69,6 +97,8 @@ enum Exit {
     ChecksFailed = 3,
     Keychain = 4,
     NotConnected = 5,
+    ReconnectRequired = 6,
+    ZendeskUnknown = 7,
 }
 
 fn main() -> ExitCode {
@@ -113,67 +143,93 @@ async fn run(cli: Cli) -> ExitCode {
         Ok(profile) => profile,
         Err(error) => return fail(Exit::Internal, &error.to_string(), json),
     };
-    let now = jiff::Timestamp::now();
+    let clock = match Clock::from_env() {
+        Ok(clock) => clock,
+        Err(message) => return fail(Exit::Usage, &message, json),
+    };
+    let now = clock.now();
     match cli.command {
         Command::Connect {
             subdomain,
+            oauth: _,
+            client_credentials,
+            client_id,
+            client_secret_stdin,
             email,
-            token_stdin: _,
+            token_stdin,
             default_agent_id,
             zendesk_url,
         } => {
-            let token = match read_token() {
-                Ok(token) => token,
-                Err(message) => return fail(Exit::Usage, &message, json),
-            };
-            let input = ConnectInput {
-                subdomain,
-                email,
-                token,
-                default_agent_id,
-                base_url: zendesk_url,
-            };
             let on_check = |check: &Check| {
                 if !json {
                     print_check(check)
                 }
             };
-            match connect::verify_and_save(
-                &profile,
-                input,
-                ConnectOptions::default(),
-                now,
-                on_check,
-            )
-            .await
-            {
+            let result = if token_stdin {
+                let token = match read_secret("API token", "--token-stdin") {
+                    Ok(token) => token,
+                    Err(message) => return fail(Exit::Usage, &message, json),
+                };
+                let input = ConnectInput {
+                    subdomain,
+                    email: email.unwrap_or_default(),
+                    token,
+                    default_agent_id,
+                    base_url: zendesk_url,
+                };
+                connect::verify_and_save(&profile, input, ConnectOptions::default(), now, on_check)
+                    .await
+            } else {
+                let client_secret = match client_secret_stdin {
+                    true => match read_secret("OAuth client secret", "--client-secret-stdin") {
+                        Ok(secret) => Some(secret),
+                        Err(message) => return fail(Exit::Usage, &message, json),
+                    },
+                    false => None,
+                };
+                let input = OAuthConnectInput {
+                    subdomain,
+                    client_id: client_id.unwrap_or_default(),
+                    client_secret,
+                    grant: match client_credentials {
+                        true => GrantKind::ClientCredentials,
+                        false => GrantKind::AuthorizationCode,
+                    },
+                    default_agent_id,
+                    base_url: zendesk_url,
+                };
+                let cancel = Cancel::new();
+                let on_interrupt = cancel.clone();
+                // Ctrl-C while the browser is open ends the wait cleanly (the listener closes, nothing is saved).
+                let interrupt = tokio::spawn(async move {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        on_interrupt.cancel();
+                    }
+                });
+                let browser = TerminalBrowser { json };
+                let sign_in = SignIn {
+                    browser: &browser,
+                    cancel,
+                    wait: connect::DEFAULT_SIGN_IN_WAIT,
+                };
+                let result = connect::verify_and_save_oauth(
+                    &profile,
+                    input,
+                    sign_in,
+                    ConnectOptions::default(),
+                    &clock,
+                    on_check,
+                )
+                .await;
+                interrupt.abort();
+                result
+            };
+            match result {
                 Ok(report) => finish_connect(&report, now, json),
                 Err(error) => fail(Exit::Internal, &error.to_string(), json),
             }
         }
-        Command::Status => match profile::status(&profile, now) {
-            Ok(status) => match status.connection {
-                Some(connection) => {
-                    if json {
-                        print_json(
-                            &json!({ "connected": true, "connection": connection_json(&connection, now) }),
-                        );
-                    } else {
-                        print_connection(&connection, now);
-                    }
-                    ExitCode::SUCCESS
-                }
-                None => {
-                    if json {
-                        print_json(&json!({ "connected": false, "connection": null }));
-                    } else {
-                        println!("Not connected. Run `handoff connect` or `handoff demo`.");
-                    }
-                    ExitCode::from(Exit::NotConnected as u8)
-                }
-            },
-            Err(error) => fail(Exit::Internal, &error.to_string(), json),
-        },
+        Command::Status { verify } => status(&profile, &clock, verify, json).await,
         Command::Demo => {
             let on_check = |check: &Check| {
                 if !json {
@@ -211,21 +267,111 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn read_token() -> Result<SecretString, String> {
+/// `handoff status`: resolves an interrupted refresh first, then (with `--verify`) asks Zendesk.
+async fn status(profile: &Profile, clock: &Clock, verify: bool, json: bool) -> ExitCode {
+    let checked = if verify {
+        account::verify(profile, clock)
+            .await
+            .map(|found| found.map(|(_, liveness)| liveness))
+    } else {
+        account::recover(profile, clock).await
+    };
+    let liveness = match checked {
+        Ok(liveness) => liveness,
+        Err(handoff::ConnectError::Keychain(error)) => {
+            return fail(Exit::Keychain, &error.to_string(), json)
+        }
+        Err(error) => return fail(Exit::Internal, &error.to_string(), json),
+    };
+    let now = clock.now();
+    let connection = match profile::status(profile, now) {
+        Ok(status) => status.connection,
+        Err(error) => return fail(Exit::Internal, &error.to_string(), json),
+    };
+    let Some(connection) = connection else {
+        if json {
+            print_json(&json!({ "connected": false, "connection": null }));
+        } else {
+            println!("Not connected. Run `handoff connect` or `handoff demo`.");
+        }
+        return ExitCode::from(Exit::NotConnected as u8);
+    };
+    let unknown = match &liveness {
+        Some(Liveness::Unknown { reason }) => Some(reason.clone()),
+        _ => None,
+    };
+    if json {
+        print_json(&json!({
+            "connected": true,
+            "connection": connection_json(&connection, now),
+            "verified": match &liveness {
+                Some(Liveness::Working { .. }) => json!(true),
+                Some(Liveness::ReconnectRequired { .. }) => json!(false),
+                _ => Value::Null,
+            },
+            "unreachable": unknown,
+        }));
+    } else {
+        print_connection(&connection, now);
+        match &liveness {
+            Some(Liveness::Working { .. }) => println!("  Zendesk accepts the saved credentials."),
+            Some(Liveness::Unknown { reason }) => {
+                println!("  Zendesk could not be asked whether the credentials work: {reason}")
+            }
+            _ => {}
+        }
+    }
+    if connection.reconnect_required.is_some() {
+        ExitCode::from(Exit::ReconnectRequired as u8)
+    } else if unknown.is_some() {
+        ExitCode::from(Exit::ZendeskUnknown as u8)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Reads a secret from standard input (prompting when it is a terminal).
+fn read_secret(what: &str, flag: &str) -> Result<SecretString, String> {
     let mut stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("API token: ");
+        eprint!("{what}: ");
         let _ = std::io::stderr().flush();
     }
     let mut raw = String::new();
     stdin
         .read_to_string(&mut raw)
-        .map_err(|error| format!("cannot read the token from standard input: {error}"))?;
-    let token = raw.trim();
-    if token.is_empty() {
-        return Err("no token on standard input: pipe it in, e.g. `handoff connect ... --token-stdin < token.txt`".into());
+        .map_err(|error| format!("cannot read the {what} from standard input: {error}"))?;
+    let secret = raw.trim();
+    if secret.is_empty() {
+        return Err(format!(
+            "no {what} on standard input: pipe it in, e.g. `handoff connect ... {flag} < secret.txt`"
+        ));
     }
-    Ok(SecretString::from(token))
+    Ok(SecretString::from(secret))
+}
+
+/// The CLI's browser: prints the sign-in address, then opens it with `$HANDOFF_BROWSER` or `xdg-open`. Not
+/// being able to open a browser is not fatal: the admin can open the printed address on this machine.
+struct TerminalBrowser {
+    json: bool,
+}
+
+impl Browser for TerminalBrowser {
+    fn open(&self, url: &url::Url) -> Result<(), BrowserError> {
+        let message =
+            format!("Sign in with Zendesk at this address (opening your browser):\n  {url}");
+        if self.json {
+            eprintln!("{message}");
+        } else {
+            println!("{message}");
+            let _ = std::io::stdout().flush();
+        }
+        let browser = CommandBrowser::from_env().unwrap_or_else(CommandBrowser::xdg_open);
+        if let Err(error) = browser.open(url) {
+            eprintln!("handoff: {error}; open the address above in a browser on this machine");
+        }
+        Ok(())
+    }
 }
 
 fn finish_connect(report: &VerifyReport, now: jiff::Timestamp, json: bool) -> ExitCode {
@@ -287,21 +433,37 @@ fn print_connection(connection: &Connection, now: jiff::Timestamp) {
         connection.user.role
     );
     println!("  API base:    {}", connection.base_url);
-    println!(
-        "  Auth method: {}",
-        match connection.auth_method {
-            connect::AuthMethod::ApiToken => "API token (legacy)",
-            connect::AuthMethod::OAuth => "OAuth",
+    match &connection.oauth {
+        Some(oauth) => {
+            let how = match oauth.grant {
+                GrantKind::AuthorizationCode => "browser sign-in",
+                GrantKind::ClientCredentials => "client credentials",
+            };
+            println!("  Auth method: OAuth, client {} ({how})", oauth.client_id);
+            println!("  Scopes:      {}", oauth.scopes.join(" "));
+            if let Some(expires_at) = oauth.token_expires_at {
+                println!(
+                    "  Token:       renewed automatically; the current one expires at {expires_at}"
+                );
+            }
         }
-    );
+        None => println!("  Auth method: API token (legacy)"),
+    }
     if let Some(agent) = &connection.default_agent {
         println!("  Default agent: {} (#{})", agent.name, agent.id);
     }
     if let Some(deadline) = connection.api_token_deadline(now) {
         println!(
-            "  API tokens stop working on {} ({} days left): move to OAuth before then.",
+            "  API tokens stop working on {} ({} days left): move to OAuth before then \
+             (`handoff connect --oauth --client-id ID`, settings are kept).",
             deadline.date, deadline.days_left
         );
+    }
+    if let Some(reason) = &connection.reconnect_required {
+        println!("  RECONNECT REQUIRED: {reason}.");
+        println!("  Sign in again with `handoff connect` (the same subdomain keeps every other setting).");
+    } else if connection.refresh_interrupted {
+        println!("  A token renewal was interrupted and Zendesk could not be asked yet; run `handoff status --verify`.");
     }
 }
 
@@ -332,6 +494,16 @@ fn connection_json(connection: &Connection, now: jiff::Timestamp) -> Value {
         "connected_at": connection.connected_at.to_string(),
         "api_token_deadline": connection.api_token_deadline(now)
             .map(|d| json!({ "date": d.date.to_string(), "days_left": d.days_left })),
+        "oauth": connection.oauth.as_ref().map(|o| json!({
+            "client_id": o.client_id,
+            "grant": o.grant.as_str(),
+            "scopes": o.scopes,
+            "token_expires_at": o.token_expires_at.map(|t| t.to_string()),
+            "refresh_expires_at": o.refresh_expires_at.map(|t| t.to_string()),
+        })),
+        "state": if connection.reconnect_required.is_some() { "reconnect_required" } else { "connected" },
+        "reconnect_reason": connection.reconnect_required,
+        "refresh_interrupted": connection.refresh_interrupted,
     })
 }
 

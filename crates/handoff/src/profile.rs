@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use url::Url;
 
-use crate::connect::{AuthMethod, Connection, UserSummary};
+use crate::connect::{AuthMethod, Connection, OAuthDetails, UserSummary};
 use crate::keychain::{Keychain, KeychainError, SecretStoreKind};
-use crate::store::{ConnectionRow, Store, StoreError};
+use crate::oauth::GrantKind;
+use crate::store::{ConnectionRow, OAuthRow, Store, StoreError};
 use crate::subdomain::Subdomain;
 
 /// The app's identifier; also the name of its data folder.
@@ -114,6 +115,15 @@ pub(crate) fn connection_row(connection: &Connection) -> ConnectionRow {
             .map(|a| (a.id, a.name.clone(), a.email.clone(), a.role.clone())),
         demo: connection.demo,
         connected_at: connection.connected_at.to_string(),
+        oauth: connection.oauth.as_ref().map(|oauth| OAuthRow {
+            client_id: oauth.client_id.clone(),
+            grant: oauth.grant.as_str().to_owned(),
+            scopes: oauth.scopes.join(" "),
+            token_expires_at: oauth.token_expires_at.map(|t| t.to_string()),
+            refresh_expires_at: oauth.refresh_expires_at.map(|t| t.to_string()),
+        }),
+        reconnect_reason: connection.reconnect_required.clone(),
+        refresh_started_at: None,
     }
 }
 
@@ -132,6 +142,22 @@ fn connection_from_row(row: ConnectionRow) -> Result<Connection, StoreError> {
         .connected_at
         .parse()
         .map_err(|_| corrupt("connected_at", &row.connected_at))?;
+    let instant = |what: &str, value: Option<&String>| -> Result<Option<Timestamp>, StoreError> {
+        value
+            .map(|raw| raw.parse().map_err(|_| corrupt(what, raw)))
+            .transpose()
+    };
+    let oauth = match &row.oauth {
+        None => None,
+        Some(oauth) => Some(OAuthDetails {
+            client_id: oauth.client_id.clone(),
+            grant: GrantKind::parse(&oauth.grant)
+                .ok_or_else(|| corrupt("oauth_grant", &oauth.grant))?,
+            scopes: oauth.scopes.split_whitespace().map(str::to_owned).collect(),
+            token_expires_at: instant("token_expires_at", oauth.token_expires_at.as_ref())?,
+            refresh_expires_at: instant("refresh_expires_at", oauth.refresh_expires_at.as_ref())?,
+        }),
+    };
     Ok(Connection {
         subdomain,
         base_url,
@@ -153,5 +179,8 @@ fn connection_from_row(row: ConnectionRow) -> Result<Connection, StoreError> {
             }),
         demo: row.demo,
         connected_at,
+        oauth,
+        reconnect_required: row.reconnect_reason,
+        refresh_interrupted: row.refresh_started_at.is_some(),
     })
 }

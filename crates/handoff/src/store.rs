@@ -59,6 +59,17 @@ const MIGRATIONS: &[&str] = &[
          demo INTEGER NOT NULL DEFAULT 0,
          connected_at TEXT NOT NULL
      );",
+    // 2: OAuth. Only what is not secret: the client id, the grant, the scopes and the tokens' expiry (the tokens
+    // and the client secret are in the keychain). `refresh_started_at` is the marker a refresh writes before it
+    // calls the token endpoint and clears once the new pair is stored: found at start-up, it means a refresh
+    // was interrupted. `reconnect_reason` set means the grant is gone and the admin must sign in again.
+    "ALTER TABLE connection ADD COLUMN oauth_client_id TEXT;
+     ALTER TABLE connection ADD COLUMN oauth_grant TEXT;
+     ALTER TABLE connection ADD COLUMN oauth_scopes TEXT;
+     ALTER TABLE connection ADD COLUMN token_expires_at TEXT;
+     ALTER TABLE connection ADD COLUMN refresh_expires_at TEXT;
+     ALTER TABLE connection ADD COLUMN refresh_started_at TEXT;
+     ALTER TABLE connection ADD COLUMN reconnect_reason TEXT;",
 ];
 
 /// A handle on the database; clones share one SQLite connection.
@@ -90,6 +101,24 @@ pub struct ConnectionRow {
     pub default_agent: Option<(u64, String, Option<String>, String)>,
     pub demo: bool,
     pub connected_at: String,
+    /// Set for OAuth connections.
+    pub oauth: Option<OAuthRow>,
+    /// Set once the grant is gone: the admin must sign in again.
+    pub reconnect_reason: Option<String>,
+    /// Set while a token refresh is under way (and left behind by one that was interrupted).
+    pub refresh_started_at: Option<String>,
+}
+
+/// The OAuth columns of the connection row. No secret: the tokens are in the keychain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthRow {
+    pub client_id: String,
+    /// `authorization_code` or `client_credentials`.
+    pub grant: String,
+    /// Granted scopes, space-separated.
+    pub scopes: String,
+    pub token_expires_at: Option<String>,
+    pub refresh_expires_at: Option<String>,
 }
 
 impl Store {
@@ -150,7 +179,8 @@ impl Store {
             .query_row(
                 "SELECT subdomain, base_url, auth_method, email, user_id, user_name, user_email, user_role,
                         default_agent_id, default_agent_name, default_agent_email, default_agent_role,
-                        demo, connected_at
+                        demo, connected_at, oauth_client_id, oauth_grant, oauth_scopes, token_expires_at,
+                        refresh_expires_at, reconnect_reason, refresh_started_at
                  FROM connection WHERE id = 1",
                 [],
                 |row| {
@@ -159,6 +189,18 @@ impl Store {
                     let agent_role: Option<String> = row.get(11)?;
                     let default_agent = match (agent_id, agent_name, agent_role) {
                         (Some(id), Some(name), Some(role)) => Some((id as u64, name, row.get(10)?, role)),
+                        _ => None,
+                    };
+                    let client_id: Option<String> = row.get(14)?;
+                    let grant: Option<String> = row.get(15)?;
+                    let oauth = match (client_id, grant) {
+                        (Some(client_id), Some(grant)) => Some(OAuthRow {
+                            client_id,
+                            grant,
+                            scopes: row.get::<_, Option<String>>(16)?.unwrap_or_default(),
+                            token_expires_at: row.get(17)?,
+                            refresh_expires_at: row.get(18)?,
+                        }),
                         _ => None,
                     };
                     Ok(ConnectionRow {
@@ -173,6 +215,9 @@ impl Store {
                         default_agent,
                         demo: row.get(12)?,
                         connected_at: row.get(13)?,
+                        oauth,
+                        reconnect_reason: row.get(19)?,
+                        refresh_started_at: row.get(20)?,
                     })
                 },
             )
@@ -185,11 +230,14 @@ impl Store {
         let mut sqlite = self.lock()?;
         let tx = sqlite.transaction()?;
         let agent = row.default_agent.as_ref();
+        let oauth = row.oauth.as_ref();
         tx.execute(
             "INSERT OR REPLACE INTO connection (id, subdomain, base_url, auth_method, email, user_id, user_name,
                  user_email, user_role, default_agent_id, default_agent_name, default_agent_email,
-                 default_agent_role, demo, connected_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 default_agent_role, demo, connected_at, oauth_client_id, oauth_grant, oauth_scopes,
+                 token_expires_at, refresh_expires_at, reconnect_reason, refresh_started_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                     ?20, ?21)",
             params![
                 row.subdomain,
                 row.base_url,
@@ -205,9 +253,50 @@ impl Store {
                 agent.map(|a| a.3.clone()),
                 row.demo,
                 row.connected_at,
+                oauth.map(|o| o.client_id.clone()),
+                oauth.map(|o| o.grant.clone()),
+                oauth.map(|o| o.scopes.clone()),
+                oauth.and_then(|o| o.token_expires_at.clone()),
+                oauth.and_then(|o| o.refresh_expires_at.clone()),
+                row.reconnect_reason,
+                row.refresh_started_at,
             ],
         )?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Records that a token refresh starts now. Durable before the token endpoint is called, so a crash
+    /// in between is found at the next start.
+    pub fn begin_refresh(&self, started_at: &str) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "UPDATE connection SET refresh_started_at = ?1 WHERE id = 1",
+            params![started_at],
+        )?;
+        Ok(())
+    }
+
+    /// Records the stored pair's expiry and clears the refresh marker, in one statement: the marker is gone
+    /// only once the expiry describes the pair in the keychain.
+    pub fn finish_refresh(
+        &self,
+        token_expires_at: Option<&str>,
+        refresh_expires_at: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "UPDATE connection SET token_expires_at = ?1, refresh_expires_at = ?2, refresh_started_at = NULL
+             WHERE id = 1",
+            params![token_expires_at, refresh_expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// Marks the connection as needing a new sign-in (the grant is gone), clearing any refresh marker.
+    pub fn require_reconnect(&self, reason: &str) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "UPDATE connection SET reconnect_reason = ?1, refresh_started_at = NULL WHERE id = 1",
+            params![reason],
+        )?;
         Ok(())
     }
 

@@ -125,7 +125,7 @@ async fn connect_then_status_through_the_cli() {
 async fn bad_usage_and_input_exit_with_2() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data_dir = dir.path().to_str().unwrap_or_default();
-    let table: [(&[&str], &str, &str); 3] = [
+    let table: [(&[&str], &str, &str); 7] = [
         (
             &[
                 "--data-dir",
@@ -138,7 +138,7 @@ async fn bad_usage_and_input_exit_with_2() {
                 "--token-stdin",
             ],
             "",
-            "no token on standard input",
+            "no API token on standard input",
         ),
         (
             &["--data-dir", data_dir, "--secret-store", "memory", "status"],
@@ -148,7 +148,60 @@ async fn bad_usage_and_input_exit_with_2() {
         (
             &["--data-dir", data_dir, "connect", "--subdomain", "acme"],
             "",
+            "--oauth",
+        ),
+        (
+            &[
+                "--data-dir",
+                data_dir,
+                "connect",
+                "--subdomain",
+                "acme",
+                "--oauth",
+            ],
+            "",
+            "--client-id",
+        ),
+        (
+            &[
+                "--data-dir",
+                data_dir,
+                "connect",
+                "--subdomain",
+                "acme",
+                "--token-stdin",
+            ],
+            "",
             "--email",
+        ),
+        (
+            &[
+                "--data-dir",
+                data_dir,
+                "connect",
+                "--subdomain",
+                "acme",
+                "--client-credentials",
+                "--client-id",
+                "handoff_relay",
+            ],
+            "",
+            "--client-secret-stdin",
+        ),
+        (
+            &[
+                "--data-dir",
+                data_dir,
+                "connect",
+                "--subdomain",
+                "acme",
+                "--client-credentials",
+                "--client-id",
+                "handoff_relay",
+                "--client-secret-stdin",
+            ],
+            "",
+            "no OAuth client secret on standard input",
         ),
     ];
     for (args, stdin, message) in table {

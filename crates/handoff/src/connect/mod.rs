@@ -3,12 +3,20 @@
 //! Every check is reported on its own, as it runs, with its cause and fix when it fails. Invariant: nothing
 //! is saved unless every required check passed; the token reaches the keychain before the connection row
 //! reaches SQLite, and a failed SQLite write takes the token back out, so a half-saved connection never exists.
+//!
+//! Two ways in: [`verify_and_save`] with a legacy API token, and [`verify_and_save_oauth`] (the default) with an
+//! OAuth client, in the browser or with client credentials.
+
+mod oauth;
+
+pub use oauth::{verify_and_save_oauth, OAuthConnectInput, SignIn, DEFAULT_SIGN_IN_WAIT};
 
 use jiff::Timestamp;
 use url::Url;
 use zendesk::{Auth, Client, ClientConfig, Role, SecretString, User};
 
 use crate::keychain::SecretName;
+use crate::oauth::GrantKind;
 use crate::profile::Profile;
 use crate::subdomain::Subdomain;
 use crate::ConnectError;
@@ -85,6 +93,28 @@ pub struct Connection {
     /// Connected to the embedded simulator rather than a real account.
     pub demo: bool,
     pub connected_at: Timestamp,
+    /// The OAuth client and token details; `None` for an API-token connection.
+    pub oauth: Option<OAuthDetails>,
+    /// Set when Zendesk no longer accepts the saved credentials: the admin must sign in again. Nothing works
+    /// until then, and the console and `handoff status` say so.
+    pub reconnect_required: Option<String>,
+    /// A token refresh was started and not finished (the process died mid-refresh); the next start-up tries the
+    /// stored pair and either clears this or sets `reconnect_required`.
+    pub refresh_interrupted: bool,
+}
+
+/// What an OAuth connection keeps that is not secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthDetails {
+    /// The OAuth client's unique identifier, as registered in Admin Center.
+    pub client_id: String,
+    pub grant: GrantKind,
+    /// The scopes Zendesk granted.
+    pub scopes: Vec<String>,
+    /// When the stored access token expires (it is refreshed a minute before).
+    pub token_expires_at: Option<Timestamp>,
+    /// When the stored refresh token expires: a connection unused until then needs a new sign-in.
+    pub refresh_expires_at: Option<Timestamp>,
 }
 
 /// The legacy API-token deadline, as of some day.
@@ -110,22 +140,39 @@ impl Connection {
     }
 }
 
-/// The checks of Verify & Save, in the order they run.
+/// The checks of Verify & Save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckId {
     Subdomain,
     Account,
+    /// OAuth only: Zendesk granted a token (the browser consent and the code exchange, or client credentials).
+    Authorization,
     Credentials,
+    /// OAuth only: the token carries every scope the product needs.
+    Scopes,
     Role,
     DefaultAgent,
     Keychain,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 6] = [
+    /// The checks of an API-token connect, in the order they run.
+    pub const API_TOKEN: [CheckId; 6] = [
         CheckId::Subdomain,
         CheckId::Account,
         CheckId::Credentials,
+        CheckId::Role,
+        CheckId::DefaultAgent,
+        CheckId::Keychain,
+    ];
+
+    /// The checks of an OAuth connect, in the order they run.
+    pub const OAUTH: [CheckId; 8] = [
+        CheckId::Subdomain,
+        CheckId::Account,
+        CheckId::Authorization,
+        CheckId::Credentials,
+        CheckId::Scopes,
         CheckId::Role,
         CheckId::DefaultAgent,
         CheckId::Keychain,
@@ -135,7 +182,9 @@ impl CheckId {
         match self {
             CheckId::Subdomain => "subdomain",
             CheckId::Account => "account",
+            CheckId::Authorization => "authorization",
             CheckId::Credentials => "credentials",
+            CheckId::Scopes => "scopes",
             CheckId::Role => "role",
             CheckId::DefaultAgent => "default_agent",
             CheckId::Keychain => "keychain",
@@ -146,7 +195,9 @@ impl CheckId {
         match self {
             CheckId::Subdomain => "Subdomain is well formed",
             CheckId::Account => "Subdomain is a Zendesk account",
+            CheckId::Authorization => "Zendesk granted access",
             CheckId::Credentials => "Credentials authenticate",
+            CheckId::Scopes => "Token has the scopes the console needs",
             CheckId::Role => "User is active with enough permissions",
             CheckId::DefaultAgent => "Default agent exists",
             CheckId::Keychain => "Token stored in the OS keychain",
@@ -187,6 +238,15 @@ pub struct Check {
 }
 
 impl Check {
+    fn running_with(id: CheckId, detail: impl Into<String>) -> Check {
+        Check {
+            id,
+            status: CheckStatus::Running,
+            detail: detail.into(),
+            cause: None,
+            fix: None,
+        }
+    }
     fn running(id: CheckId) -> Check {
         Check {
             id,
@@ -268,75 +328,20 @@ pub async fn verify_and_save(
     input: ConnectInput,
     options: ConnectOptions,
     now: Timestamp,
-    mut on_check: impl FnMut(&Check) + Send,
+    on_check: impl FnMut(&Check) + Send,
 ) -> Result<VerifyReport, ConnectError> {
-    let mut checks = Vec::new();
-    let mut report = |check: Check, checks: &mut Vec<Check>| {
-        on_check(&check);
-        if check.status != CheckStatus::Running {
-            checks.push(check);
-        }
-    };
-    let skip_rest = |from: usize,
-                     reason: &str,
-                     checks: &mut Vec<Check>,
-                     report: &mut dyn FnMut(Check, &mut Vec<Check>)| {
-        for id in &CheckId::ALL[from..] {
-            report(
-                Check::skipped(*id, format!("Not checked: {reason}.")),
-                checks,
-            );
-        }
-    };
+    let mut progress = Progress::new(&CheckId::API_TOKEN, on_check);
 
-    // 1. The subdomain and base URL are well formed.
-    report(Check::running(CheckId::Subdomain), &mut checks);
-    let target = match Target::parse(&input) {
-        Ok(target) => {
-            let detail = match &input.base_url {
-                Some(_) => format!("{} (through {})", target.subdomain.host(), target.base_url),
-                None => target.subdomain.host(),
-            };
-            report(Check::passed(CheckId::Subdomain, detail), &mut checks);
-            target
-        }
-        Err(check) => {
-            report(check, &mut checks);
-            skip_rest(1, "the subdomain is not valid", &mut checks, &mut report);
-            return Ok(VerifyReport {
-                checks,
-                connection: None,
-            });
-        }
+    // 1. The subdomain and base URL are well formed; 2. they lead to a Zendesk account.
+    let Some(target) = progress.target(&input.subdomain, input.base_url.as_deref()) else {
+        return Ok(progress.skip_rest("the subdomain is not valid"));
     };
-
-    // 2. The subdomain is a Zendesk account: `users/me` answers JSON even without credentials.
-    report(Check::running(CheckId::Account), &mut checks);
-    let anonymous = client(&target.base_url, Auth::Anonymous)?;
-    let account_check = match anonymous.current_user().await {
-        Ok(_) | Err(zendesk::Error::BadCredentials { .. }) => Check::passed(
-            CheckId::Account,
-            format!("{} answers as a Zendesk account", target.subdomain.host()),
-        ),
-        Err(error) => unreachable_account(&target, &error),
-    };
-    let account_ok = account_check.status == CheckStatus::Passed;
-    report(account_check, &mut checks);
-    if !account_ok {
-        skip_rest(
-            2,
-            "the account could not be reached",
-            &mut checks,
-            &mut report,
-        );
-        return Ok(VerifyReport {
-            checks,
-            connection: None,
-        });
+    if !progress.account(&target).await? {
+        return Ok(progress.skip_rest("the account could not be reached"));
     }
 
     // 3. The credentials authenticate (a 401, or a 200 for an anonymous user, means they do not).
-    report(Check::running(CheckId::Credentials), &mut checks);
+    progress.report(Check::running(CheckId::Credentials));
     let email = input.email.trim().to_owned();
     let auth = Auth::ApiToken {
         email: email.clone(),
@@ -345,76 +350,42 @@ pub async fn verify_and_save(
     let authed = client(&target.base_url, auth)?;
     let user = match authed.current_user().await {
         Ok(user) => {
-            report(
-                Check::passed(
-                    CheckId::Credentials,
-                    format!(
-                        "Signed in as {} ({})",
-                        user.name,
-                        user.email.as_deref().unwrap_or(&email)
-                    ),
+            progress.report(Check::passed(
+                CheckId::Credentials,
+                format!(
+                    "Signed in as {} ({})",
+                    user.name,
+                    user.email.as_deref().unwrap_or(&email)
                 ),
-                &mut checks,
-            );
+            ));
             user
         }
         Err(error) => {
-            report(credentials_failure(&email, &error), &mut checks);
-            skip_rest(
-                3,
-                "the credentials did not authenticate",
-                &mut checks,
-                &mut report,
-            );
-            return Ok(VerifyReport {
-                checks,
-                connection: None,
-            });
+            progress.report(credentials_failure(&email, &error));
+            return Ok(progress.skip_rest("the credentials did not authenticate"));
         }
     };
 
-    // 4. The user is active and may do what the product needs.
-    report(Check::running(CheckId::Role), &mut checks);
-    let role_check = role_check(&user);
-    let role_ok = role_check.status != CheckStatus::Failed;
-    report(role_check, &mut checks);
-
-    // 5. The optional default agent exists and is an agent.
-    report(Check::running(CheckId::DefaultAgent), &mut checks);
-    let (agent_check, default_agent) =
-        default_agent_check(&authed, input.default_agent_id.as_deref()).await;
-    let agent_ok = agent_check.status != CheckStatus::Failed;
-    report(agent_check, &mut checks);
-
-    if !(role_ok && agent_ok) {
-        report(
-            Check::skipped(CheckId::Keychain, "Not saved: a required check failed."),
-            &mut checks,
-        );
-        return Ok(VerifyReport {
-            checks,
-            connection: None,
-        });
-    }
+    // 4. The user is active and may do what the product needs; 5. the optional default agent exists.
+    let Some(default_agent) = progress
+        .role_and_default_agent(&authed, Some(&user), input.default_agent_id.as_deref())
+        .await
+    else {
+        return Ok(progress.not_saved());
+    };
 
     // 6. Save: the token to the keychain, then the rest to SQLite.
-    report(Check::running(CheckId::Keychain), &mut checks);
+    progress.report(Check::running(CheckId::Keychain));
     let keychain = match profile.keychain() {
         Ok(keychain) => keychain,
         Err(error) => {
-            report(keychain_failure(&error), &mut checks);
-            return Ok(VerifyReport {
-                checks,
-                connection: None,
-            });
+            progress.report(keychain_failure(&error));
+            return Ok(progress.finish(None));
         }
     };
     if let Err(error) = keychain.put(SecretName::ZendeskApiToken, &input.token) {
-        report(keychain_failure(&error), &mut checks);
-        return Ok(VerifyReport {
-            checks,
-            connection: None,
-        });
+        progress.report(keychain_failure(&error));
+        return Ok(progress.finish(None));
     }
     let connection = Connection {
         subdomain: target.subdomain,
@@ -425,6 +396,9 @@ pub async fn verify_and_save(
         default_agent,
         demo: options.demo,
         connected_at: now,
+        oauth: None,
+        reconnect_required: None,
+        refresh_interrupted: false,
     };
     if let Err(error) = profile
         .store()
@@ -436,15 +410,132 @@ pub async fn verify_and_save(
         }
         return Err(ConnectError::Store(error));
     }
-    report(
-        Check::passed(CheckId::Keychain, "Saved; the token is in the OS keychain"),
-        &mut checks,
-    );
+    // Secrets of a previous OAuth connection are no longer used by anything.
+    for stale in [SecretName::OAuthTokens, SecretName::OAuthClientSecret] {
+        if let Err(error) = keychain.delete(stale) {
+            tracing::warn!(%error, "could not remove a secret the connection no longer uses");
+        }
+    }
+    progress.report(Check::passed(
+        CheckId::Keychain,
+        "Saved; the token is in the OS keychain",
+    ));
     tracing::info!(subdomain = %connection.subdomain, user_id = connection.user.id, "connected to Zendesk");
-    Ok(VerifyReport {
-        checks,
-        connection: Some(connection),
-    })
+    Ok(progress.finish(Some(connection)))
+}
+
+/// The checks of one run: reports each as it starts and ends, and keeps the final states in order.
+struct Progress<'a, F: FnMut(&Check)> {
+    order: &'a [CheckId],
+    on_check: F,
+    checks: Vec<Check>,
+}
+
+impl<'a, F: FnMut(&Check)> Progress<'a, F> {
+    fn new(order: &'a [CheckId], on_check: F) -> Self {
+        Progress {
+            order,
+            on_check,
+            checks: Vec::new(),
+        }
+    }
+
+    fn report(&mut self, check: Check) {
+        (self.on_check)(&check);
+        if check.status != CheckStatus::Running {
+            self.checks.push(check);
+        }
+    }
+
+    /// Marks every check that has not reported as skipped for `reason`; nothing was saved.
+    fn skip_rest(mut self, reason: &str) -> VerifyReport {
+        let order = self.order;
+        for id in order {
+            if !self.checks.iter().any(|c| c.id == *id) {
+                self.report(Check::skipped(*id, format!("Not checked: {reason}.")));
+            }
+        }
+        self.finish(None)
+    }
+
+    /// A required check failed: the keychain step is skipped and nothing is saved.
+    fn not_saved(mut self) -> VerifyReport {
+        self.report(Check::skipped(
+            CheckId::Keychain,
+            "Not saved: a required check failed.",
+        ));
+        self.finish(None)
+    }
+
+    fn finish(self, connection: Option<Connection>) -> VerifyReport {
+        VerifyReport {
+            checks: self.checks,
+            connection,
+        }
+    }
+
+    /// Check 1: the subdomain (and the base URL override) are well formed.
+    fn target(&mut self, subdomain: &str, base_url: Option<&str>) -> Option<Target> {
+        self.report(Check::running(CheckId::Subdomain));
+        match Target::parse(subdomain, base_url) {
+            Ok(target) => {
+                let detail = match base_url.map(str::trim).filter(|s| !s.is_empty()) {
+                    Some(_) => format!("{} (through {})", target.subdomain.host(), target.base_url),
+                    None => target.subdomain.host(),
+                };
+                self.report(Check::passed(CheckId::Subdomain, detail));
+                Some(target)
+            }
+            Err(check) => {
+                self.report(check);
+                None
+            }
+        }
+    }
+
+    /// Check 2: the subdomain is a Zendesk account: `users/me` answers JSON even without credentials.
+    async fn account(&mut self, target: &Target) -> Result<bool, ConnectError> {
+        self.report(Check::running(CheckId::Account));
+        let anonymous = client(&target.base_url, Auth::Anonymous)?;
+        let check = match anonymous.current_user().await {
+            Ok(_) | Err(zendesk::Error::BadCredentials { .. }) => Check::passed(
+                CheckId::Account,
+                format!("{} answers as a Zendesk account", target.subdomain.host()),
+            ),
+            Err(error) => unreachable_account(target, &error),
+        };
+        let ok = check.status == CheckStatus::Passed;
+        self.report(check);
+        Ok(ok)
+    }
+
+    /// The role check (skipped when the user could not be read) and the Default Agent check. `None` when either
+    /// failed; otherwise the default agent, if one was given.
+    async fn role_and_default_agent(
+        &mut self,
+        client: &Client,
+        user: Option<&User>,
+        default_agent_id: Option<&str>,
+    ) -> Option<Option<UserSummary>> {
+        self.report(Check::running(CheckId::Role));
+        let role_check = match user {
+            Some(user) => role_check(user),
+            None => Check::failed(
+                CheckId::Role,
+                "The signed-in user could not be read",
+                "Without users:read the console cannot tell whether the user is an admin.",
+                "Grant the missing scopes (see above) and connect again.",
+            ),
+        };
+        let role_ok = role_check.status != CheckStatus::Failed;
+        self.report(role_check);
+
+        self.report(Check::running(CheckId::DefaultAgent));
+        let (agent_check, default_agent) = default_agent_check(client, default_agent_id).await;
+        let agent_ok = agent_check.status != CheckStatus::Failed;
+        self.report(agent_check);
+        (role_ok && agent_ok).then_some(default_agent)
+    }
 }
 
 /// Looks up the Default Agent ID the admin is typing, with the credentials they typed.
@@ -452,7 +543,8 @@ pub async fn lookup_agent(
     input: &ConnectInput,
     agent_id: &str,
 ) -> Result<UserSummary, ConnectError> {
-    let target = Target::parse(input).map_err(|check| ConnectError::Invalid(check.detail))?;
+    let target = Target::parse(&input.subdomain, input.base_url.as_deref())
+        .map_err(|check| ConnectError::Invalid(check.detail))?;
     let id = parse_agent_id(agent_id).map_err(ConnectError::Invalid)?;
     let auth = Auth::ApiToken {
         email: input.email.trim().to_owned(),
@@ -477,16 +569,16 @@ struct Target {
 }
 
 impl Target {
-    fn parse(input: &ConnectInput) -> Result<Target, Check> {
-        let subdomain = Subdomain::parse(&input.subdomain).map_err(|error| {
+    fn parse(subdomain_input: &str, base_url: Option<&str>) -> Result<Target, Check> {
+        let subdomain = Subdomain::parse(subdomain_input).map_err(|error| {
             Check::failed(
                 CheckId::Subdomain,
-                format!("`{}` is not a Zendesk subdomain", input.subdomain.trim()),
+                format!("`{}` is not a Zendesk subdomain", subdomain_input.trim()),
                 capitalize(&error.to_string()),
                 "Type only the account's name: for https://acme.zendesk.com that is `acme`.",
             )
         })?;
-        let base_url = match input.base_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let base_url = match base_url.map(str::trim).filter(|s| !s.is_empty()) {
             None => zendesk::account_url(subdomain.as_str()).map_err(|error| {
                 Check::failed(CheckId::Subdomain, "No address for this subdomain", error.to_string(), "Check the subdomain.")
             })?,
@@ -770,6 +862,9 @@ mod tests {
             default_agent: None,
             demo: false,
             connected_at: Timestamp::UNIX_EPOCH,
+            oauth: None,
+            reconnect_required: None,
+            refresh_interrupted: false,
         }
     }
 }

@@ -1,0 +1,199 @@
+//! The loopback redirect (RFC 8252 §7.3): a listener on `127.0.0.1:<random port>` that receives exactly one
+//! valid authorization answer, tells the browser it can close the tab, and closes.
+//!
+//! Invariants: only `/oauth/callback` with the expected `state` (compared in constant time) is accepted, so a
+//! favicon request, a stale tab or another site's redirect cannot end or hijack the sign-in; the listener
+//! never outlives [`Loopback::wait`] (deadline, cancel or answer), so no port stays open behind the console.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use subtle::ConstantTimeEq;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use zendesk::SecretString;
+
+use super::Cancel;
+
+/// The path Zendesk redirects the browser to.
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// How long the browser's last connection gets to receive its page once the answer is in.
+const DRAIN: Duration = Duration::from_secs(2);
+
+/// A bound, not yet serving, loopback listener. Binding first gives the redirect URI for the authorize URL.
+#[derive(Debug)]
+pub struct Loopback {
+    listener: TcpListener,
+    address: SocketAddr,
+}
+
+/// What the browser brought back.
+#[derive(Debug)]
+pub enum Answer {
+    /// The admin approved: the code to exchange (valid 120 s).
+    Code(SecretString),
+    /// Zendesk redirected with an error (`access_denied` when the admin chose Deny).
+    Error {
+        /// The OAuth error code, e.g. `access_denied`.
+        error: String,
+        /// Zendesk's description, when it sent one.
+        description: Option<String>,
+    },
+}
+
+/// Why no answer came.
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    #[error("no answer from the browser within {} minutes", .0.as_secs().div_ceil(60))]
+    TimedOut(Duration),
+    #[error("the sign-in was cancelled")]
+    Cancelled,
+    #[error("the loopback listener failed: {0}")]
+    Server(std::io::Error),
+}
+
+impl Loopback {
+    /// Binds `127.0.0.1:0`: a port the OS picks, reachable only from this machine.
+    pub async fn bind() -> std::io::Result<Loopback> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let address = listener.local_addr()?;
+        Ok(Loopback { listener, address })
+    }
+
+    /// `http://127.0.0.1:<port>/oauth/callback`.
+    pub fn redirect_uri(&self) -> String {
+        format!("http://{}{CALLBACK_PATH}", self.address)
+    }
+
+    /// Serves until the first callback that carries `expected_state`, the deadline, or `cancel`; then closes.
+    pub async fn wait(
+        self,
+        expected_state: &str,
+        deadline: Duration,
+        cancel: &Cancel,
+    ) -> Result<Answer, WaitError> {
+        let (answer_tx, answer_rx) = oneshot::channel();
+        let shared = Arc::new(Callback {
+            expected_state: expected_state.to_owned(),
+            answer: Mutex::new(Some(answer_tx)),
+        });
+        let router = Router::new()
+            .route(CALLBACK_PATH, get(callback))
+            .with_state(shared);
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(self.listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stop_rx.await;
+                })
+                .await
+        });
+        let outcome = tokio::select! {
+            answer = answer_rx => answer.map_err(|_| WaitError::Server(std::io::Error::other("the listener stopped"))),
+            () = tokio::time::sleep(deadline) => Err(WaitError::TimedOut(deadline)),
+            () = cancel.cancelled() => Err(WaitError::Cancelled),
+        };
+        let _ = stop_tx.send(());
+        // Graceful shutdown lets the answered request finish; a browser holding an idle connection open must not
+        // keep the port, so the server is aborted after a short drain.
+        let abort = server.abort_handle();
+        match tokio::time::timeout(DRAIN, server).await {
+            Ok(Ok(Err(error))) if outcome.is_ok() => {
+                tracing::debug!(%error, "loopback listener ended with an error after the answer")
+            }
+            Ok(_) => {}
+            Err(_) => abort.abort(),
+        }
+        outcome
+    }
+}
+
+struct Callback {
+    expected_state: String,
+    /// Taken by the first accepted callback: later ones are told the sign-in is over.
+    answer: Mutex<Option<oneshot::Sender<Answer>>>,
+}
+
+async fn callback(
+    State(shared): State<Arc<Callback>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state_matches = query
+        .get("state")
+        .is_some_and(|state| bool::from(state.as_bytes().ct_eq(shared.expected_state.as_bytes())));
+    if !state_matches {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in answer does not match",
+            "This answer belongs to another sign-in attempt, so the console ignored it. Go back to the console and \
+             choose Sign in with Zendesk again if it is still waiting.",
+        );
+    }
+    let answer = match (query.get("code"), query.get("error")) {
+        (_, Some(error)) => Answer::Error {
+            error: error.clone(),
+            description: query.get("error_description").cloned(),
+        },
+        (Some(code), None) if !code.is_empty() => Answer::Code(SecretString::from(code.as_str())),
+        _ => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "This sign-in answer is incomplete",
+                "Zendesk's answer carried neither a code nor an error. Go back to the console and try again.",
+            )
+        }
+    };
+    let sender = match shared.answer.lock() {
+        Ok(mut slot) => slot.take(),
+        Err(_) => None,
+    };
+    let Some(sender) = sender else {
+        return page(
+            StatusCode::CONFLICT,
+            "This sign-in is already finished",
+            "The console already received an answer for this sign-in. You can close this tab.",
+        );
+    };
+    let approved = matches!(answer, Answer::Code(_));
+    let _ = sender.send(answer);
+    if approved {
+        page(
+            StatusCode::OK,
+            "Signed in to Zendesk",
+            "You can close this tab and return to the Zendesk Handoff Console.",
+        )
+    } else {
+        page(
+            StatusCode::OK,
+            "Sign-in not completed",
+            "Zendesk did not grant access. You can close this tab; the console says what happened.",
+        )
+    }
+}
+
+/// A small self-contained page; nothing from the request is echoed into it.
+fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto\">\
+         <h1>{title}</h1><p>{message}</p></body></html>"
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONNECTION, "close"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,305 @@
+//! The OAuth token source: the keychain pair, kept fresh.
+//!
+//! Invariants, each relied on by a test:
+//! - One refresh at a time: every caller goes through one `tokio::sync::Mutex`, and a refresh runs while it is
+//!   held, so twenty requests that find the token expiring cause exactly one refresh and then all use its result.
+//! - A refresh never loses the pair: the marker (`refresh_started_at`) is durable before the token endpoint is
+//!   called; the new pair replaces the old in ONE keychain entry before anything uses it; the marker is cleared
+//!   with the new expiry. A crash at any point leaves either a pair Zendesk accepts, or a marker that start-up
+//!   resolves (try the stored pair; if Zendesk refuses it, `reconnect_required`).
+//! - A 401 causes at most one refresh: `invalidate` refreshes only when the rejected token is still the current
+//!   one (a request that raced a refresh just retries with the new token), and the client retries only once.
+//! - A grant Zendesk refuses (`invalid_grant`, `invalid_client`) is final: the connection goes to
+//!   `reconnect_required` (stored, shown by the console and `handoff status`) instead of failing silently.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use futures::future::BoxFuture;
+use jiff::SignedDuration;
+use zendesk::{Auth, Client, ClientConfig, Grant, SecretString, TokenRequest, TokenSource};
+
+use super::{fault_point, GrantKind, TokenSet};
+use crate::clock::Clock;
+use crate::keychain::{Keychain, SecretName};
+use crate::store::Store;
+
+/// A token with less than this left is refreshed before it is sent.
+pub const REFRESH_MARGIN: SignedDuration = SignedDuration::from_secs(60);
+
+/// What a session needs to know about the connection it serves.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Where the token endpoint is (the account's base URL).
+    pub base_url: url::Url,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    pub grant: GrantKind,
+    /// The `scope` to ask for when a client-credentials token is renewed.
+    pub scope: String,
+}
+
+/// The [`TokenSource`] of an OAuth connection.
+pub struct OAuthSession {
+    config: SessionConfig,
+    token_endpoint: Client,
+    store: Store,
+    keychain: Keychain,
+    clock: Clock,
+    state: tokio::sync::Mutex<SessionState>,
+    refreshes: AtomicU32,
+}
+
+impl std::fmt::Debug for OAuthSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthSession")
+            .field("client_id", &self.config.client_id)
+            .field("grant", &self.config.grant)
+            .finish_non_exhaustive()
+    }
+}
+
+struct SessionState {
+    tokens: Option<TokenSet>,
+    /// Set once the grant is gone; every call then fails with it until the admin signs in again.
+    reconnect: Option<String>,
+}
+
+impl OAuthSession {
+    /// A session over the pair in the keychain. `reconnect` is the stored reason when the connection already
+    /// needs a new sign-in. A missing pair is itself a reason to reconnect, and is recorded as one.
+    pub fn new(
+        config: SessionConfig,
+        store: Store,
+        keychain: Keychain,
+        clock: Clock,
+        reconnect: Option<String>,
+    ) -> Result<OAuthSession, zendesk::Error> {
+        let token_endpoint =
+            Client::new(ClientConfig::new(config.base_url.clone(), Auth::Anonymous))?;
+        let (tokens, reconnect) = match (reconnect, keychain.get(SecretName::OAuthTokens)) {
+            (Some(reason), _) => (None, Some(reason)),
+            (None, Ok(Some(stored))) => match TokenSet::from_keychain(&stored) {
+                Ok(tokens) => (Some(tokens), None),
+                Err(problem) => (None, Some(problem)),
+            },
+            (None, Ok(None)) => (
+                None,
+                Some("the OAuth tokens are missing from the keychain".to_owned()),
+            ),
+            (None, Err(error)) => {
+                return Err(zendesk::Error::InvalidConfig {
+                    detail: format!("the OAuth tokens could not be read: {error}"),
+                })
+            }
+        };
+        if let (None, Some(reason)) = (&tokens, &reconnect) {
+            if let Err(error) = store.require_reconnect(reason) {
+                tracing::warn!(%error, "could not record that the connection needs a new sign-in");
+            }
+        }
+        Ok(OAuthSession {
+            config,
+            token_endpoint,
+            store,
+            keychain,
+            clock,
+            state: tokio::sync::Mutex::new(SessionState { tokens, reconnect }),
+            refreshes: AtomicU32::new(0),
+        })
+    }
+
+    /// How many refreshes this session made (tests count them).
+    pub fn refreshes(&self) -> u32 {
+        self.refreshes.load(Ordering::SeqCst)
+    }
+
+    /// The pair in use, as stored; `None` when the session needs a new sign-in.
+    pub async fn tokens(&self) -> Option<TokenSet> {
+        self.state.lock().await.tokens.clone()
+    }
+
+    /// The reason the connection needs a new sign-in, if it does.
+    pub async fn reconnect_reason(&self) -> Option<String> {
+        self.state.lock().await.reconnect.clone()
+    }
+
+    /// Records that the pair in use works (Zendesk accepted it): an interrupted refresh is resolved, and the
+    /// stored expiry describes the pair in the keychain again.
+    pub async fn confirm(&self) -> Result<(), crate::store::StoreError> {
+        let state = self.state.lock().await;
+        if let Some(tokens) = &state.tokens {
+            self.store.finish_refresh(
+                tokens.expires_at.map(|t| t.to_string()).as_deref(),
+                tokens.refresh_expires_at.map(|t| t.to_string()).as_deref(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Records that Zendesk refused the pair even after a refresh: the admin must sign in again.
+    pub async fn require_reconnect(&self, reason: &str) {
+        let mut state = self.state.lock().await;
+        self.give_up(&mut state, reason);
+    }
+
+    async fn current(&self) -> Result<SecretString, zendesk::Error> {
+        let mut state = self.state.lock().await;
+        if let Some(reason) = &state.reconnect {
+            return Err(reconnect_error(reason));
+        }
+        let due = match state.tokens.as_ref().and_then(|t| t.expires_at) {
+            Some(expires_at) => expires_at.duration_since(self.clock.now()) < REFRESH_MARGIN,
+            None => false,
+        };
+        if due {
+            if let Err(error) = self.refresh(&mut state).await {
+                // A token with seconds left still works; only a refused grant or an expired token stops here.
+                let expired = state
+                    .tokens
+                    .as_ref()
+                    .and_then(|t| t.expires_at)
+                    .is_none_or(|at| at <= self.clock.now());
+                if state.reconnect.is_some() || expired {
+                    return Err(error);
+                }
+                tracing::warn!(%error, "the token refresh failed; using the current token for its last seconds");
+            }
+        }
+        state
+            .tokens
+            .as_ref()
+            .map(|t| t.access_token.clone())
+            .ok_or_else(|| reconnect_error("no OAuth token is stored"))
+    }
+
+    async fn rejected(&self, rejected: &SecretString) -> Result<(), zendesk::Error> {
+        let mut state = self.state.lock().await;
+        if let Some(reason) = &state.reconnect {
+            return Err(reconnect_error(reason));
+        }
+        let still_current = state
+            .tokens
+            .as_ref()
+            .is_some_and(|t| t.access_token == *rejected);
+        if !still_current {
+            // Another request refreshed while this one was in flight: its retry uses the new token.
+            return Ok(());
+        }
+        self.refresh(&mut state).await
+    }
+
+    /// Exchanges the refresh token (or the client credentials) for a new pair and stores it. Runs with the
+    /// state lock held: that is the single flight.
+    async fn refresh(&self, state: &mut SessionState) -> Result<(), zendesk::Error> {
+        let grant = match (self.config.grant, state.tokens.as_ref()) {
+            (GrantKind::ClientCredentials, _) => Grant::ClientCredentials,
+            (
+                GrantKind::AuthorizationCode,
+                Some(TokenSet {
+                    refresh_token: Some(refresh_token),
+                    ..
+                }),
+            ) => Grant::RefreshToken {
+                refresh_token: refresh_token.clone(),
+            },
+            (GrantKind::AuthorizationCode, _) => {
+                let reason =
+                    "Zendesk gave no refresh token, so the expired access token cannot be renewed";
+                self.give_up(state, reason);
+                return Err(reconnect_error(reason));
+            }
+        };
+        let started = self.clock.now();
+        self.store
+            .begin_refresh(&started.to_string())
+            .map_err(store_failure)?;
+        fault_point("after_marker");
+        let request = TokenRequest {
+            grant,
+            client_id: self.config.client_id.clone(),
+            client_secret: self.config.client_secret.clone(),
+            scope: (self.config.grant == GrantKind::ClientCredentials)
+                .then(|| self.config.scope.clone()),
+            expires_in: None,
+            refresh_token_expires_in: None,
+        };
+        let response = match self.token_endpoint.exchange_token(&request).await {
+            Ok(response) => response,
+            Err(zendesk::Error::BadCredentials { detail }) => {
+                let reason = format!("Zendesk refused to renew the OAuth token ({detail})");
+                self.give_up(state, &reason);
+                return Err(reconnect_error(&reason));
+            }
+            Err(error) => {
+                // The answer is unknown (Zendesk may have renewed the pair and the answer been lost): the marker
+                // stays, so the next refresh or start-up finds out which pair works.
+                tracing::warn!(%error, "the OAuth token refresh got no answer");
+                return Err(error);
+            }
+        };
+        fault_point("after_token_response");
+        let mut fresh = TokenSet::from_response(&response, started);
+        if fresh.refresh_token.is_none() && self.config.grant == GrantKind::AuthorizationCode {
+            tracing::warn!("Zendesk renewed the token without a refresh token; the next expiry needs a new sign-in");
+        }
+        if fresh.scope.is_none() {
+            fresh.scope = state.tokens.as_ref().and_then(|t| t.scope.clone());
+        }
+        match self
+            .keychain
+            .put(SecretName::OAuthTokens, &fresh.to_keychain())
+        {
+            Ok(()) => {
+                fault_point("after_keychain_write");
+                self.store
+                    .finish_refresh(
+                        fresh.expires_at.map(|t| t.to_string()).as_deref(),
+                        fresh.refresh_expires_at.map(|t| t.to_string()).as_deref(),
+                    )
+                    .map_err(store_failure)?;
+                fault_point("after_store_update");
+            }
+            Err(error) => {
+                // The old pair is already dead, so the new one is used from memory; the marker stays, so a restart
+                // that finds the old pair refused asks for a new sign-in instead of failing silently.
+                tracing::error!(%error, "the renewed OAuth tokens could not be stored in the keychain");
+            }
+        }
+        state.tokens = Some(fresh);
+        self.refreshes.fetch_add(1, Ordering::SeqCst);
+        tracing::info!(client_id = %self.config.client_id, "renewed the OAuth token");
+        Ok(())
+    }
+
+    fn give_up(&self, state: &mut SessionState, reason: &str) {
+        tracing::warn!(reason, "the connection needs a new sign-in");
+        state.reconnect = Some(reason.to_owned());
+        if let Err(error) = self.store.require_reconnect(reason) {
+            tracing::error!(%error, "could not record that the connection needs a new sign-in");
+        }
+    }
+}
+
+impl TokenSource for OAuthSession {
+    fn access_token(&self) -> BoxFuture<'_, Result<SecretString, zendesk::Error>> {
+        Box::pin(self.current())
+    }
+
+    fn invalidate(&self, rejected: &SecretString) -> BoxFuture<'_, Result<(), zendesk::Error>> {
+        let rejected = rejected.clone();
+        Box::pin(async move { self.rejected(&rejected).await })
+    }
+}
+
+/// The error every call gets once the grant is gone. It says what to do.
+pub fn reconnect_error(reason: &str) -> zendesk::Error {
+    zendesk::Error::BadCredentials {
+        detail: format!("{reason}; sign in with Zendesk again (reconnect required)"),
+    }
+}
+
+fn store_failure(error: crate::store::StoreError) -> zendesk::Error {
+    zendesk::Error::InvalidConfig {
+        detail: format!("the token refresh could not be recorded: {error}"),
+    }
+}
