@@ -230,7 +230,7 @@ impl Account {
                     (0, Some(token)) => token.to_owned(),
                     _ => random_token(API_TOKEN_LENGTH),
                 };
-                user.api_tokens.push(token);
+                user.api_tokens.push(crate::secret::SecretText::new(token));
             }
             account.users.insert(id, user);
         }
@@ -317,7 +317,7 @@ impl Account {
         Some(Credential {
             role: user.role.as_str().to_owned(),
             email: user.email.clone().unwrap_or_default(),
-            token: token.clone(),
+            token: token.expose().to_owned(),
             user_id: user.id,
             name: user.name.clone(),
         })

@@ -40,7 +40,7 @@ pub(crate) fn authenticate(account: &Account, headers: &HeaderMap) -> Result<Cal
     let token_matches = user
         .api_tokens
         .iter()
-        .any(|token| constant_time_eq(token.as_bytes(), secret.as_bytes()));
+        .any(|token| constant_time_eq(token.expose().as_bytes(), secret.as_bytes()));
     if token_matches && user.active && !user.suspended {
         Ok(Caller::User(user.id))
     } else {

@@ -45,7 +45,7 @@ pub(crate) struct Target {
     pub authentication: Option<WebhookAuth>,
     pub custom_headers: Vec<(String, String)>,
     /// The HMAC key. Invariant: never logged.
-    pub signing_secret: String,
+    pub signing_secret: crate::secret::SecretText,
 }
 
 /// Why a delivery exists.
@@ -236,7 +236,11 @@ pub(crate) async fn send_once(
         ),
         (
             "X-Zendesk-Webhook-Signature".to_owned(),
-            sign(&target.signing_secret, &timestamp, payload.as_bytes()),
+            sign(
+                target.signing_secret.expose(),
+                &timestamp,
+                payload.as_bytes(),
+            ),
         ),
         ("Content-Type".to_owned(), content_type.to_owned()),
         ("User-Agent".to_owned(), "Zendesk Webhook".to_owned()),

@@ -35,6 +35,7 @@ mod ratelimit;
 mod reply;
 mod router;
 mod rules;
+mod secret;
 mod seed;
 mod ticket_fields;
 mod tickets;

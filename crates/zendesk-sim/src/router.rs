@@ -393,7 +393,7 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
         path: addressee.path.clone(),
         query: parts.uri.query().unwrap_or("").to_owned(),
         status: 0,
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body: redacted_body(&body),
         at: crate::clock::seconds(sim.state.clock.now()),
     };
     let fault = sim.faults().take(parts.method.as_str(), &path);
@@ -591,6 +591,44 @@ async fn run_webhook_test(sim: &Simulator, call: &Call) -> ApiResult {
         delivery::AttemptOutcome::TimedOut => webhooks::test_reply(504, &[], "Gateway Timeout"),
         delivery::AttemptOutcome::Unreachable => webhooks::test_reply(502, &[], "Bad Gateway"),
     })
+}
+
+/// Keys whose values are credentials; the request log shows them as `<redacted>`.
+const SECRET_KEYS: [&str; 7] = [
+    "password",
+    "token",
+    "secret",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "signing_secret",
+];
+
+/// The request body as the request log keeps it: JSON with credential values redacted
+/// (webhook authentication, OAuth secrets), anything else as text.
+fn redacted_body(body: &Bytes) -> String {
+    fn redact(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    if SECRET_KEYS.contains(&key.as_str()) && !value.is_null() {
+                        *value = serde_json::Value::String("<redacted>".to_owned());
+                    } else {
+                        redact(value);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+            _ => {}
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            redact(&mut value);
+            value.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    }
 }
 
 /// A body stream that fails at once, so the connection is cut mid-response.

@@ -92,7 +92,7 @@ pub(crate) struct User {
     pub locale: String,
     pub user_fields: Map<String, Value>,
     /// API tokens of this user. Invariant: never rendered into any response or log.
-    pub api_tokens: Vec<String>,
+    pub api_tokens: Vec<crate::secret::SecretText>,
 }
 
 impl User {

@@ -14,6 +14,7 @@ use crate::delivery::{Target, TEST_SIGNING_SECRET};
 use crate::pagination::{decode_cursor, encode_cursor, encode_query};
 use crate::reply::{ApiError, ApiResult, Reply};
 use crate::router::Call;
+use crate::secret::SecretText;
 
 /// How a webhook authenticates to its endpoint. Secrets stay inside the simulator.
 #[derive(Clone, PartialEq)]
@@ -94,7 +95,7 @@ pub(crate) struct Webhook {
     pub authentication: Option<WebhookAuth>,
     pub custom_headers: Map<String, Value>,
     /// The HMAC key for deliveries. Invariant: only the signing_secret endpoints show it.
-    pub signing_secret: String,
+    pub signing_secret: SecretText,
     pub created_at: Timestamp,
     pub created_by: String,
     pub updated_at: Option<Timestamp>,
@@ -230,10 +231,10 @@ fn not_found() -> ApiError {
     }
 }
 
-fn new_signing_secret() -> String {
+fn new_signing_secret() -> SecretText {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    STANDARD.encode(bytes)
+    SecretText::new(STANDARD.encode(bytes))
 }
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -563,7 +564,7 @@ pub(crate) fn show_secret(account: &Account, call: &Call, id: &str) -> ApiResult
     call.require_admin(account)?;
     let webhook = account.webhooks.get(id).ok_or_else(not_found)?;
     Ok(Reply::ok(
-        json!({"signing_secret": {"secret": webhook.signing_secret, "algorithm": "SHA256"}}),
+        json!({"signing_secret": {"secret": webhook.signing_secret.expose(), "algorithm": "SHA256"}}),
     ))
 }
 
@@ -574,7 +575,7 @@ pub(crate) fn reset_secret(account: &mut Account, call: &Call, id: &str) -> ApiR
     webhook.signing_secret = new_signing_secret();
     Ok(Reply::json(
         StatusCode::CREATED,
-        json!({"signing_secret": {"secret": webhook.signing_secret, "algorithm": "SHA256"}}),
+        json!({"signing_secret": {"secret": webhook.signing_secret.expose(), "algorithm": "SHA256"}}),
     ))
 }
 
@@ -752,7 +753,7 @@ pub(crate) fn prepare_test(account: &Account, call: &Call) -> Result<TestRequest
             custom_headers,
             signing_secret: base
                 .map(|target| target.signing_secret)
-                .unwrap_or_else(|| TEST_SIGNING_SECRET.to_owned()),
+                .unwrap_or_else(|| SecretText::new(TEST_SIGNING_SECRET)),
         },
         body: text("payload").unwrap_or_default(),
         query,

@@ -90,3 +90,61 @@ async fn spawned_simulator_serves_and_stops() {
         .await;
     assert!(after.is_err(), "nothing listens after stop");
 }
+
+#[tokio::test]
+async fn binary_seeds_from_a_dump_directory_and_refuses_a_missing_one() {
+    let dump = format!("{}/fixtures/account-dump", crate::support::SHARED_ZENDESK);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zendesk-sim"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            &dump,
+            "--latency-ms",
+            "1",
+            "--plan",
+            "team",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let base_url = lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let admin = lines.next().unwrap().unwrap();
+    let words: Vec<&str> = admin.split(' ').collect();
+    let response = reqwest::Client::new()
+        .get(format!("{base_url}/api/v2/ticket_fields.json"))
+        .basic_auth(format!("{}/token", words[1]), Some(words[3]))
+        .send()
+        .await
+        .expect("answers");
+    let limit = response
+        .headers()
+        .get("x-rate-limit")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    child.wait().unwrap();
+    assert_eq!(body["count"], 89);
+    assert_eq!(limit.as_deref(), Some("200"), "the Team plan's limit");
+
+    let missing = Command::new(env!("CARGO_BIN_EXE_zendesk-sim"))
+        .args(["--listen", "127.0.0.1:0", "--seed", "/nonexistent/dump"])
+        .output()
+        .expect("binary runs");
+    assert!(!missing.status.success());
+    assert!(
+        missing.stdout.is_empty(),
+        "nothing is announced when the seed cannot load"
+    );
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/dump"));
+}
