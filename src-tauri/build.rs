@@ -6,6 +6,8 @@ const COMMANDS: &[&str] = &[
     "normalize_subdomain",
     "lookup_agent",
     "verify_and_save",
+    "sign_in_with_zendesk",
+    "cancel_sign_in",
     "start_demo",
 ];
 

@@ -2,7 +2,10 @@
 //! converted here. Invariant: no DTO has a field that can hold a secret, except `ConnectForm`, which only
 //! travels from the UI in.
 
-use handoff::connect::{Check, ConnectInput, Connection, UserSummary, VerifyReport};
+use handoff::connect::{
+    Check, ConnectInput, Connection, OAuthConnectInput, OAuthDetails, UserSummary, VerifyReport,
+};
+use handoff::oauth::GrantKind;
 use handoff::subdomain::Subdomain;
 use handoff::SecretString;
 use jiff::Timestamp;
@@ -47,6 +50,31 @@ pub struct ConnectionView {
     demo: bool,
     connected_at: String,
     api_token_deadline: Option<DeadlineView>,
+    oauth: Option<OAuthView>,
+    /// Why the admin must sign in again; `None` while the credentials work.
+    reconnect_required: Option<String>,
+    refresh_interrupted: bool,
+}
+
+/// An OAuth connection's client and token expiry. No token crosses the boundary.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthView {
+    client_id: String,
+    grant: &'static str,
+    scopes: Vec<String>,
+    token_expires_at: Option<String>,
+}
+
+impl From<&OAuthDetails> for OAuthView {
+    fn from(oauth: &OAuthDetails) -> Self {
+        OAuthView {
+            client_id: oauth.client_id.clone(),
+            grant: oauth.grant.as_str(),
+            scopes: oauth.scopes.clone(),
+            token_expires_at: oauth.token_expires_at.map(|t| t.to_string()),
+        }
+    }
 }
 
 impl ConnectionView {
@@ -64,6 +92,9 @@ impl ConnectionView {
                 date: d.date.to_string(),
                 days_left: d.days_left,
             }),
+            oauth: connection.oauth.as_ref().map(OAuthView::from),
+            reconnect_required: connection.reconnect_required.clone(),
+            refresh_interrupted: connection.refresh_interrupted,
         }
     }
 }
@@ -83,13 +114,13 @@ impl From<Subdomain> for SubdomainView {
     }
 }
 
-/// The Connect form as typed. `token` is wrapped at once so it cannot be logged.
+/// The Connect form as typed. `token` is wrapped as it is read, so it cannot be logged.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectForm {
     subdomain: String,
     email: String,
-    token: String,
+    token: SecretString,
     default_agent_id: Option<String>,
     base_url: Option<String>,
 }
@@ -99,7 +130,33 @@ impl From<ConnectForm> for ConnectInput {
         ConnectInput {
             subdomain: form.subdomain,
             email: form.email,
-            token: SecretString::from(form.token),
+            token: form.token,
+            default_agent_id: form.default_agent_id,
+            base_url: form.base_url,
+        }
+    }
+}
+
+/// The OAuth tab as typed. The client secret (confidential clients only) is wrapped as it is read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthForm {
+    subdomain: String,
+    client_id: String,
+    client_secret: Option<SecretString>,
+    default_agent_id: Option<String>,
+    base_url: Option<String>,
+}
+
+impl From<OAuthForm> for OAuthConnectInput {
+    fn from(form: OAuthForm) -> Self {
+        OAuthConnectInput {
+            subdomain: form.subdomain,
+            client_id: form.client_id,
+            client_secret: form
+                .client_secret
+                .filter(|s| !s.expose_secret().trim().is_empty()),
+            grant: GrantKind::AuthorizationCode,
             default_agent_id: form.default_agent_id,
             base_url: form.base_url,
         }
@@ -146,5 +203,41 @@ impl VerifyReportView {
                 .as_ref()
                 .map(|c| ConnectionView::new(c, now)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_hide_their_secrets_from_debug_output() {
+        let oauth: OAuthForm = serde_json::from_str(
+            r#"{"subdomain":"acme","clientId":"handoff_console","clientSecret":"s3cret-value","defaultAgentId":null,"baseUrl":null}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let token: ConnectForm = serde_json::from_str(
+            r#"{"subdomain":"acme","email":"a@b.c","token":"t0ken-value","defaultAgentId":null,"baseUrl":null}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let printed = format!("{oauth:?} {token:?}");
+        assert!(
+            !printed.contains("s3cret-value") && !printed.contains("t0ken-value"),
+            "{printed}"
+        );
+        let input = OAuthConnectInput::from(oauth);
+        assert_eq!(input.grant, GrantKind::AuthorizationCode);
+        assert_eq!(
+            input.client_secret.map(|s| s.expose_secret().to_owned()),
+            Some("s3cret-value".into())
+        );
+        let blank: OAuthForm = serde_json::from_str(
+            r#"{"subdomain":"acme","clientId":"handoff_console","clientSecret":"  ","defaultAgentId":null,"baseUrl":null}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            OAuthConnectInput::from(blank).client_secret.is_none(),
+            "a blank secret means a public client"
+        );
     }
 }

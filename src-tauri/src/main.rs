@@ -7,6 +7,7 @@
 // Release builds on Windows would otherwise open a console window next to the app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod browser;
 mod commands;
 mod dto;
 mod error;
@@ -39,15 +40,21 @@ fn run() -> Result<(), String> {
         true => Autostart::WhenUnconfigured,
         false => Autostart::ResumeOnly,
     };
+    state::recover_refresh(&runtime, &app_state);
     state::resume_demo(&runtime, &app_state, autostart);
 
     tauri::Builder::default()
+        // Registered for its Rust API only (OAuth sign-in opens the browser from Rust); the capability grants
+        // the window none of its commands.
+        .plugin(tauri_plugin_opener::init())
         .manage(app_state)
         .invoke_handler(tauri::generate_handler![
             commands::connect::get_connection,
             commands::connect::normalize_subdomain,
             commands::connect::lookup_agent,
             commands::connect::verify_and_save,
+            commands::connect::sign_in_with_zendesk,
+            commands::connect::cancel_sign_in,
             commands::connect::start_demo,
         ])
         .run(tauri::generate_context!())

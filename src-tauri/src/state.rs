@@ -1,14 +1,20 @@
 //! What the app keeps for its lifetime.
 
+use handoff::clock::Clock;
 use handoff::demo::{Autostart, Demo};
 use handoff::keychain::SecretStoreKind;
+use handoff::oauth::Cancel;
 use handoff::profile::{self, Profile};
 use tokio::sync::Mutex;
 
 pub struct AppState {
     pub profile: Profile,
+    /// The app's "now": the system clock, or `HANDOFF_NOW` in tests (the API-token banner counts days from it).
+    pub clock: Clock,
     /// The embedded sandbox account while demo mode runs; dropping it stops the simulator.
     pub demo: Mutex<Option<Demo>>,
+    /// The sign-in waiting for the browser, so the Cancel button can end it.
+    pub sign_in: std::sync::Mutex<Option<Cancel>>,
 }
 
 impl AppState {
@@ -23,8 +29,28 @@ impl AppState {
         let profile = Profile::open(&data_dir, secret_store).map_err(|error| error.to_string())?;
         Ok(AppState {
             profile,
+            clock: Clock::from_env()?,
             demo: Mutex::new(None),
+            sign_in: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Starts tracking a new sign-in (cancelling one still waiting: only one browser sign-in at a time).
+    pub fn begin_sign_in(&self) -> Cancel {
+        let cancel = Cancel::new();
+        if let Ok(mut slot) = self.sign_in.lock() {
+            if let Some(previous) = slot.replace(cancel.clone()) {
+                previous.cancel();
+            }
+        }
+        cancel
+    }
+
+    /// Ends the sign-in that waits for the browser, if any.
+    pub fn cancel_sign_in(&self) {
+        if let Some(cancel) = self.sign_in.lock().ok().and_then(|mut slot| slot.take()) {
+            cancel.cancel();
+        }
     }
 }
 
@@ -34,10 +60,24 @@ impl AppState {
 pub fn resume_demo(runtime: &tokio::runtime::Runtime, state: &AppState, autostart: Autostart) {
     match runtime.block_on(handoff::demo::resume(
         &state.profile,
-        jiff::Timestamp::now(),
+        state.clock.now(),
         autostart,
     )) {
         Ok(demo) => *state.demo.blocking_lock() = demo,
         Err(error) => tracing::warn!(%error, "could not start the sandbox account"),
+    }
+}
+
+/// A token refresh the last run did not finish is resolved before the window asks for the connection: the
+/// stored pair works, or the connection shows "reconnect required". Never a silent failure.
+pub fn recover_refresh(runtime: &tokio::runtime::Runtime, state: &AppState) {
+    match runtime.block_on(handoff::account::recover(&state.profile, &state.clock)) {
+        Ok(Some(outcome)) => {
+            tracing::info!(?outcome, "checked the tokens of an interrupted refresh")
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::warn!(%error, "could not check the tokens of an interrupted refresh")
+        }
     }
 }

@@ -1,14 +1,14 @@
 //! The Connect screen and the welcome card's sandbox.
 
-use handoff::connect::{self, ConnectOptions};
+use handoff::connect::{self, ConnectOptions, SignIn};
 use handoff::subdomain::Subdomain;
-use jiff::Timestamp;
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{AppHandle, State};
 use tracing::instrument;
 
+use crate::browser::SystemBrowser;
 use crate::dto::{
-    CheckEvent, ConnectForm, ConnectionView, SubdomainView, UserView, VerifyReportView,
+    CheckEvent, ConnectForm, ConnectionView, OAuthForm, SubdomainView, UserView, VerifyReportView,
 };
 use crate::error::{Code, CommandError};
 use crate::state::AppState;
@@ -22,7 +22,7 @@ pub async fn get_connection(
     Ok(state
         .profile
         .connection()?
-        .map(|c| ConnectionView::new(&c, Timestamp::now())))
+        .map(|c| ConnectionView::new(&c, state.clock.now())))
 }
 
 /// Shows `acme.zendesk.com` under the subdomain field as the admin types.
@@ -51,7 +51,7 @@ pub async fn verify_and_save(
     form: ConnectForm,
     on_event: Channel<CheckEvent>,
 ) -> Result<VerifyReportView, CommandError> {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let send = |check: &connect::Check| drop(on_event.send(CheckEvent::from(check)));
     let report = connect::verify_and_save(
         &state.profile,
@@ -64,11 +64,47 @@ pub async fn verify_and_save(
     Ok(VerifyReportView::new(&report, now))
 }
 
+/// "Sign in with Zendesk": opens the system browser at the account's authorize page, waits for the approval
+/// on a loopback port, then runs the same checks as Verify & Save, streamed to `on_event`.
+#[tauri::command(async)]
+#[instrument(skip_all, err(Debug))]
+pub async fn sign_in_with_zendesk(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    form: OAuthForm,
+    on_event: Channel<CheckEvent>,
+) -> Result<VerifyReportView, CommandError> {
+    let browser = SystemBrowser::new(app);
+    let sign_in = SignIn {
+        browser: &browser,
+        cancel: state.begin_sign_in(),
+        wait: connect::DEFAULT_SIGN_IN_WAIT,
+    };
+    let send = |check: &connect::Check| drop(on_event.send(CheckEvent::from(check)));
+    let report = connect::verify_and_save_oauth(
+        &state.profile,
+        form.into(),
+        sign_in,
+        ConnectOptions::default(),
+        &state.clock,
+        send,
+    )
+    .await?;
+    Ok(VerifyReportView::new(&report, state.clock.now()))
+}
+
+/// The Cancel button next to "Waiting for you to approve in the browser…".
+#[tauri::command]
+#[instrument(skip(state))]
+pub fn cancel_sign_in(state: State<'_, AppState>) {
+    state.cancel_sign_in();
+}
+
 /// "Try with a sandbox account": starts the embedded simulator and connects to it.
 #[tauri::command(async)]
 #[instrument(skip(state), err(Debug))]
 pub async fn start_demo(state: State<'_, AppState>) -> Result<ConnectionView, CommandError> {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let demo = handoff::demo::start(&state.profile, now, |_| {}).await?;
     let view = demo
         .report

@@ -197,3 +197,90 @@ fn page(status: StatusCode, title: &str, message: &str) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn get(url: &str) -> (u16, String) {
+        let response = reqwest::get(url)
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// The browser's visits, in order, and what each gets: only the matching `state` ends the wait.
+    #[tokio::test]
+    async fn only_the_callback_with_the_expected_state_is_accepted() {
+        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let redirect = loopback.redirect_uri();
+        assert!(redirect.starts_with("http://127.0.0.1:") && redirect.ends_with(CALLBACK_PATH));
+        let origin = redirect.trim_end_matches(CALLBACK_PATH).to_owned();
+        let cancel = Cancel::new();
+        let waiting = tokio::spawn(async move {
+            loopback
+                .wait("expected-state", Duration::from_secs(30), &cancel)
+                .await
+        });
+        let visits = [
+            (format!("{origin}/favicon.ico"), 404, ""),
+            (format!("{redirect}?code=stolen&state=other-state"), 400, "does not match"),
+            (format!("{redirect}?code=stolen"), 400, "does not match"),
+            (format!("{redirect}?state=expected-state"), 400, "incomplete"),
+            (format!("{redirect}?code=c0de&state=expected-state"), 200, "You can close this tab"),
+        ];
+        for (url, status, says) in visits {
+            let (got, body) = get(&url).await;
+            assert_eq!(got, status, "{url}: {body}");
+            assert!(body.contains(says), "{url}: {body}");
+            assert!(!body.contains("stolen") && !body.contains("c0de"), "nothing is echoed: {body}");
+        }
+        let answer = waiting.await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(&answer, Ok(Answer::Code(code)) if code.expose_secret() == "c0de"),
+            "{answer:?}"
+        );
+        assert!(
+            reqwest::get(&redirect).await.is_err(),
+            "the listener is closed once the answer is in"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_denial_the_deadline_and_cancel_each_end_the_wait_and_close_the_port() {
+        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let redirect = loopback.redirect_uri();
+        let waiting = tokio::spawn(async move {
+            loopback.wait("s", Duration::from_secs(30), &Cancel::new()).await
+        });
+        let (status, body) =
+            get(&format!("{redirect}?error=access_denied&error_description=No&state=s")).await;
+        assert_eq!(status, 200, "{body}");
+        let answer = waiting.await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(&answer, Ok(Answer::Error { error, description }) if error == "access_denied" && description.as_deref() == Some("No")),
+            "{answer:?}"
+        );
+
+        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let redirect = loopback.redirect_uri();
+        let timed_out = loopback
+            .wait("s", Duration::from_millis(50), &Cancel::new())
+            .await;
+        assert!(matches!(timed_out, Err(WaitError::TimedOut(_))), "{timed_out:?}");
+        assert!(reqwest::get(&redirect).await.is_err(), "closed after the deadline");
+
+        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let redirect = loopback.redirect_uri();
+        let cancel = Cancel::new();
+        let canceller = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            canceller.cancel();
+        });
+        let cancelled = loopback.wait("s", Duration::from_secs(30), &cancel).await;
+        assert!(matches!(cancelled, Err(WaitError::Cancelled)), "{cancelled:?}");
+        assert!(reqwest::get(&redirect).await.is_err(), "closed after cancel");
+    }
+}
