@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Channel } from '@tauri-apps/api/core';
-import { CommandError, getConnection, verifyAndSave } from './api';
+import { cancelSignIn, CommandError, getConnection, signInWithZendesk, verifyAndSave } from './api';
 import { callsOf, fail, mockCommands } from './test/ipc';
 
 describe('CommandError.from', () => {
@@ -38,5 +38,21 @@ describe('commands', () => {
     const [args] = callsOf(spy, 'verify_and_save');
     expect(args?.form).toEqual(form);
     expect(args?.onEvent).toBeInstanceOf(Channel);
+  });
+
+  it('send sign_in_with_zendesk the OAuth form and a Channel, and cancel_sign_in nothing', async () => {
+    const spy = mockCommands({
+      sign_in_with_zendesk: () => ({ saved: false, checks: [], connection: null }),
+      cancel_sign_in: () => null,
+    });
+    const form = { subdomain: 'acme', clientId: 'handoff_console', clientSecret: null, defaultAgentId: null, baseUrl: null };
+
+    await signInWithZendesk(form, () => undefined);
+    await cancelSignIn();
+
+    const [args] = callsOf(spy, 'sign_in_with_zendesk');
+    expect(args?.form).toEqual(form);
+    expect(args?.onEvent).toBeInstanceOf(Channel);
+    expect(callsOf(spy, 'cancel_sign_in')).toEqual([{}]);
   });
 });

@@ -83,6 +83,23 @@ export interface ConnectionView {
   connectedAt: string;
   /** Set for API-token connections: the day Zendesk stops accepting API tokens, and how far away it is. */
   apiTokenDeadline: { date: string; daysLeft: number } | null;
+  /** Set for OAuth connections: the client signed in with and the current access token's expiry. */
+  oauth: OAuthView | null;
+  /** Set when Zendesk no longer accepts the saved credentials: why, in a sentence. The admin must sign in again. */
+  reconnectRequired: string | null;
+  /** A token renewal was interrupted and Zendesk could not be asked yet whether the stored tokens work. */
+  refreshInterrupted: boolean;
+}
+
+/** How an OAuth connection signs in. No token ever crosses to the UI. */
+export interface OAuthView {
+  /** The OAuth client's unique identifier, as registered in Admin Center. */
+  clientId: string;
+  grant: 'authorization_code' | 'client_credentials';
+  /** The scopes Zendesk granted. */
+  scopes: string[];
+  /** RFC 3339; the console renews the token a minute before. */
+  tokenExpiresAt: string | null;
 }
 
 /** What the admin typed on the Connect form, trimmed; optional fields are `null` when left empty. */
@@ -94,8 +111,31 @@ export interface ConnectForm {
   baseUrl: string | null;
 }
 
-/** The checks "Verify & Save" runs, in the order it runs them. */
-export type CheckId = 'subdomain' | 'account' | 'credentials' | 'role' | 'default_agent' | 'keychain';
+/**
+ * What the admin typed on the OAuth tab, trimmed; optional fields are `null` when left empty. `clientSecret` is only
+ * for a confidential client; a public client signs in with PKCE alone.
+ */
+export interface OAuthForm {
+  subdomain: string;
+  clientId: string;
+  clientSecret: string | null;
+  defaultAgentId: string | null;
+  baseUrl: string | null;
+}
+
+/**
+ * The checks "Verify & Save" runs, in the order it runs them. `authorization` (Zendesk granted a token) and `scopes`
+ * (the token has every scope the console needs) belong to OAuth sign-in only.
+ */
+export type CheckId =
+  | 'subdomain'
+  | 'account'
+  | 'authorization'
+  | 'credentials'
+  | 'scopes'
+  | 'role'
+  | 'default_agent'
+  | 'keychain';
 
 /** Where one check stands. A check may be reported as `running` and then again with its final status. */
 export type CheckStatus = 'running' | 'passed' | 'failed' | 'warning' | 'skipped';
@@ -154,6 +194,22 @@ export function verifyAndSave(form: ConnectForm, onCheck: (event: CheckEvent) =>
   const onEvent = new Channel<CheckEvent>();
   onEvent.onmessage = onCheck;
   return call<VerifyReport>('verify_and_save', { form, onEvent });
+}
+
+/**
+ * "Sign in with Zendesk": the app opens the system browser at the account's sign-in page and waits for the admin to
+ * approve; the `authorization` check stays `running` meanwhile. Then the same checks as "Verify & Save" run, each
+ * sent to `onCheck`; the connection is saved only when every required one passes.
+ */
+export function signInWithZendesk(form: OAuthForm, onCheck: (event: CheckEvent) => void): Promise<VerifyReport> {
+  const onEvent = new Channel<CheckEvent>();
+  onEvent.onmessage = onCheck;
+  return call<VerifyReport>('sign_in_with_zendesk', { form, onEvent });
+}
+
+/** Stops waiting for the browser; the pending `signInWithZendesk` then reports the sign-in as cancelled. */
+export async function cancelSignIn(): Promise<void> {
+  await call<null>('cancel_sign_in');
 }
 
 /** Starts the sandbox account (the built-in simulator) and connects to it. */

@@ -1,389 +1,62 @@
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import styled from 'styled-components';
-import { Alert } from '@zendeskgarden/react-notifications';
 import { Button } from '@zendeskgarden/react-buttons';
-import { Field, Input } from '@zendeskgarden/react-forms';
-import { Dots } from '@zendeskgarden/react-loaders';
 import { Tabs } from '@zendeskgarden/react-tabs';
-import { Paragraph } from '@zendeskgarden/react-typography';
-import {
-  CommandError,
-  getConnection,
-  lookupAgent,
-  normalizeSubdomain,
-  verifyAndSave,
-  type AuthMethod,
-  type CheckEvent,
-  type ConnectionView,
-  type UserView,
-} from '../api';
-import { CheckList, upsertCheck } from './CheckList';
+import type { AuthMethod, ConnectionView } from '../api';
 import { API_TOKEN_DEADLINE } from './deadline';
-import { agentLookupForm, EMPTY_FIELDS, toConnectForm, validateFields, type ConnectFields } from './fields';
-
-/** How long typing must pause before the subdomain is normalized: quick enough to feel live. */
-export const SUBDOMAIN_DEBOUNCE_MS = 150;
-/** How long typing must pause before the Default Agent is looked up: each lookup is a Zendesk API call. */
-export const AGENT_LOOKUP_DEBOUNCE_MS = 400;
-
-type Normalized = { state: 'none' } | { state: 'host'; host: string } | { state: 'invalid'; message: string };
-type AgentLookup =
-  | { state: 'none' }
-  | { state: 'looking' }
-  | { state: 'found'; agent: UserView }
-  | { state: 'failed'; message: string };
-type Outcome = { state: 'none' } | { state: 'not_saved' } | { state: 'failed'; error: CommandError };
+import { OAuthSignInForm } from './OAuthSignInForm';
+import { EMPTY_PREFILL, type ConnectPrefill } from './prefill';
+import { TokenForm } from './TokenForm';
 
 /**
- * The Connect form: auth method tabs, the API-token fields with live subdomain normalization and Default Agent
- * lookup, and "Verify & Save" with each check shown as it runs. Calls `onConnected` once a connection is saved.
+ * The Connect form: auth method tabs, OAuth first (the recommended way in, and the only one left after
+ * 2027-04-30), the legacy API token second. `prefill` carries the saved connection's subdomain, Default Agent and
+ * base URL when the admin moves to OAuth or signs in again; `onBack` then offers a way back to the connection.
  */
-export function ConnectFormPanel({ onConnected }: { onConnected: (connection: ConnectionView) => void }) {
-  const [method, setMethod] = useState<AuthMethod>('api_token');
-  const [fields, setFields] = useState<ConnectFields>(EMPTY_FIELDS);
-  const [touched, setTouched] = useState<Partial<Record<keyof ConnectFields, boolean>>>({});
-  const [submitAttempted, setSubmitAttempted] = useState(false);
-  const [advancedOpen, setAdvancedOpen] = useState(false);
-  const [normalized, setNormalized] = useState<Normalized>({ state: 'none' });
-  const [agentLookup, setAgentLookup] = useState<AgentLookup>({ state: 'none' });
-  const [running, setRunning] = useState(false);
-  const [checks, setChecks] = useState<CheckEvent[]>([]);
-  const [outcome, setOutcome] = useState<Outcome>({ state: 'none' });
-  const advancedId = useId();
-
-  const errors = validateFields(fields);
-  // A message shows once the admin has left the field with something in it, or has tried to submit.
-  const shownError = (name: keyof ConnectFields): string | undefined =>
-    submitAttempted || (touched[name] === true && fields[name] !== '') ? errors[name] : undefined;
-
-  const subdomainInput = fields.subdomain.trim();
-  useEffect(() => {
-    if (subdomainInput === '') {
-      setNormalized({ state: 'none' });
-      return;
-    }
-    // `current` guards against a slow answer for an older input overwriting the answer for the newest one.
-    let current = true;
-    const timer = setTimeout(() => {
-      normalizeSubdomain(subdomainInput).then(
-        (result) => {
-          if (current) setNormalized({ state: 'host', host: result.host });
-        },
-        (raw: unknown) => {
-          if (current) setNormalized({ state: 'invalid', message: CommandError.from(raw).message });
-        },
-      );
-    }, SUBDOMAIN_DEBOUNCE_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [subdomainInput]);
-
-  const { subdomain, email, token, defaultAgentId, baseUrl } = fields;
-  const lookupForm = useMemo(
-    () => agentLookupForm({ subdomain, email, token, defaultAgentId, baseUrl }),
-    [subdomain, email, token, defaultAgentId, baseUrl],
-  );
-  useEffect(() => {
-    if (lookupForm === null || lookupForm.defaultAgentId === null) {
-      setAgentLookup({ state: 'none' });
-      return;
-    }
-    const agentId = lookupForm.defaultAgentId;
-    let current = true;
-    setAgentLookup({ state: 'looking' });
-    const timer = setTimeout(() => {
-      lookupAgent(lookupForm, agentId).then(
-        (agent) => {
-          if (current) setAgentLookup({ state: 'found', agent });
-        },
-        (raw: unknown) => {
-          if (current) setAgentLookup({ state: 'failed', message: CommandError.from(raw).message });
-        },
-      );
-    }, AGENT_LOOKUP_DEBOUNCE_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [lookupForm]);
-
-  const update = (name: keyof ConnectFields) => (event: { target: { value: string } }) => {
-    setFields((previous) => ({ ...previous, [name]: event.target.value }));
-  };
-  const leave = (name: keyof ConnectFields) => () => {
-    setTouched((previous) => ({ ...previous, [name]: true }));
-  };
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setSubmitAttempted(true);
-    if (running || Object.keys(validateFields(fields)).length > 0) {
-      return;
-    }
-    setRunning(true);
-    setChecks([]);
-    setOutcome({ state: 'none' });
-    try {
-      const report = await verifyAndSave(toConnectForm(fields), (check) => {
-        setChecks((previous) => upsertCheck(previous, check));
-      });
-      // The report's list is the final word: it holds every check even if an event was missed.
-      setChecks(report.checks);
-      // A save that did not send the connection back is read back rather than assumed.
-      const connection = report.saved ? (report.connection ?? (await getConnection())) : null;
-      setRunning(false);
-      if (connection !== null) {
-        onConnected(connection);
-      } else if (report.saved) {
-        setOutcome({
-          state: 'failed',
-          error: new CommandError('internal', 'The connection was saved but could not be read back. Restart the app.'),
-        });
-      } else {
-        setOutcome({ state: 'not_saved' });
-      }
-    } catch (raw) {
-      setRunning(false);
-      setOutcome({ state: 'failed', error: CommandError.from(raw) });
-    }
-  }
-
-  const subdomainError = shownError('subdomain') ?? (normalized.state === 'invalid' ? normalized.message : undefined);
-  const agentIdError = shownError('defaultAgentId');
-
+export function ConnectFormPanel({
+  onConnected,
+  prefill = EMPTY_PREFILL,
+  onBack,
+}: {
+  onConnected: (connection: ConnectionView) => void;
+  prefill?: ConnectPrefill;
+  onBack?: () => void;
+}) {
+  const [method, setMethod] = useState<AuthMethod>('oauth');
   return (
-    <Tabs
-      selectedItem={method}
-      onChange={(item: unknown) => {
-        setMethod(item === 'oauth' ? 'oauth' : 'api_token');
-      }}
-    >
-      <Tabs.TabList>
-        <Tabs.Tab item="oauth" data-testid="connect-tab-oauth">
-          OAuth (recommended)
-        </Tabs.Tab>
-        <Tabs.Tab item="api_token" data-testid="connect-tab-token">
-          API token (legacy)
-        </Tabs.Tab>
-      </Tabs.TabList>
-      <Tabs.TabPanel item="oauth">
-        <Paragraph>OAuth sign-in arrives in the next release; until then use an API token.</Paragraph>
-        <Actions>
-          <Button
-            onClick={() => {
-              setMethod('api_token');
-            }}
-          >
-            Use an API token
+    <>
+      {onBack !== undefined && (
+        <Back>
+          <Button isLink data-testid="connect-back" onClick={onBack}>
+            {'\u2190'} Back to the connection
           </Button>
-        </Actions>
-      </Tabs.TabPanel>
-      <Tabs.TabPanel item="api_token">
-        <Alert type="warning" role="note">
-          <Alert.Title>API tokens stop working on {API_TOKEN_DEADLINE}</Alert.Title>
-          <Alert.Paragraph>
-            Zendesk no longer lets accounts create API tokens, and every existing token stops working on that day. Move
-            to OAuth when it arrives in the next release.
-          </Alert.Paragraph>
-        </Alert>
-        <Form noValidate onSubmit={(event) => void submit(event)} aria-busy={running}>
-          <Field>
-            <Field.Label>Subdomain</Field.Label>
-            <Field.Hint>Your account name, for example acme, acme.zendesk.com or its full URL.</Field.Hint>
-            <Input
-              data-testid="connect-subdomain"
-              // The form opens because the admin chose to connect: typing can start at once.
-              autoFocus
-              value={fields.subdomain}
-              onChange={update('subdomain')}
-              onBlur={leave('subdomain')}
-              validation={subdomainError === undefined ? undefined : 'error'}
-              autoComplete="off"
-              spellCheck={false}
-            />
-            {subdomainError !== undefined ? (
-              <Field.Message validation="error">{subdomainError}</Field.Message>
-            ) : (
-              normalized.state === 'host' && (
-                <Field.Message validation="success" role="status">
-                  Account: <span data-testid="connect-subdomain-normalized">{normalized.host}</span>
-                </Field.Message>
-              )
-            )}
-          </Field>
-          <Field>
-            <Field.Label>Admin email</Field.Label>
-            <Input
-              data-testid="connect-email"
-              type="email"
-              value={fields.email}
-              onChange={update('email')}
-              onBlur={leave('email')}
-              validation={shownError('email') === undefined ? undefined : 'error'}
-              autoComplete="username"
-              spellCheck={false}
-            />
-            {shownError('email') !== undefined && (
-              <Field.Message validation="error">{shownError('email')}</Field.Message>
-            )}
-          </Field>
-          <Field>
-            <Field.Label>API token</Field.Label>
-            <Input
-              data-testid="connect-token"
-              type="password"
-              value={fields.token}
-              onChange={update('token')}
-              onBlur={leave('token')}
-              validation={shownError('token') === undefined ? undefined : 'error'}
-              autoComplete="off"
-            />
-            {shownError('token') !== undefined && (
-              <Field.Message validation="error">{shownError('token')}</Field.Message>
-            )}
-          </Field>
-          <Field>
-            <Field.Label>
-              Default Agent ID <Optional>(optional)</Optional>
-            </Field.Label>
-            <Field.Hint>New handoff tickets are assigned to this agent.</Field.Hint>
-            <Input
-              data-testid="connect-default-agent"
-              inputMode="numeric"
-              value={fields.defaultAgentId}
-              onChange={update('defaultAgentId')}
-              onBlur={leave('defaultAgentId')}
-              validation={agentIdError === undefined ? undefined : 'error'}
-              autoComplete="off"
-            />
-            {agentIdError !== undefined ? (
-              <Field.Message validation="error">{agentIdError}</Field.Message>
-            ) : (
-              <AgentLookupMessage lookup={agentLookup} />
-            )}
-          </Field>
-          <div>
-            <Button
-              isLink
-              data-testid="connect-advanced"
-              aria-expanded={advancedOpen}
-              aria-controls={advancedId}
-              onClick={() => {
-                setAdvancedOpen((open) => !open);
-              }}
-            >
-              {advancedOpen ? '\u25BE' : '\u25B8'} Advanced
-            </Button>
-          </div>
-          <div id={advancedId} hidden={!advancedOpen}>
-            <Field>
-              <Field.Label>
-                Zendesk base URL (simulator or proxy) <Optional>(optional)</Optional>
-              </Field.Label>
-              <Field.Hint>Leave empty to talk to Zendesk itself.</Field.Hint>
-              <Input
-                data-testid="connect-base-url"
-                value={fields.baseUrl}
-                onChange={update('baseUrl')}
-                onBlur={leave('baseUrl')}
-                validation={shownError('baseUrl') === undefined ? undefined : 'error'}
-                placeholder="http://127.0.0.1:8080"
-                autoComplete="off"
-                spellCheck={false}
-              />
-              {shownError('baseUrl') !== undefined && (
-                <Field.Message validation="error">{shownError('baseUrl')}</Field.Message>
-              )}
-            </Field>
-          </div>
-          <Actions>
-            <Button isPrimary type="submit" data-testid="connect-submit" aria-disabled={running}>
-              {running ? (
-                <>
-                  Verifying&nbsp;
-                  <Dots delayMS={0} aria-hidden="true" />
-                </>
-              ) : (
-                'Verify & Save'
-              )}
-            </Button>
-          </Actions>
-        </Form>
-        {checks.length > 0 && <CheckList checks={checks} finished={!running} />}
-        {outcome.state === 'not_saved' && (
-          <Outcome type="error" data-testid="connect-not-saved" role="alert">
-            <Alert.Title>Nothing was saved</Alert.Title>
-            <Alert.Paragraph>
-              A required check failed. Follow its fix above, then choose Verify &amp; Save again.
-            </Alert.Paragraph>
-          </Outcome>
-        )}
-        {outcome.state === 'failed' && (
-          <Outcome type="error" role="alert">
-            <Alert.Title>{VERIFY_FAILURE_TITLES[outcome.error.code]}</Alert.Title>
-            <Alert.Paragraph>{outcome.error.message}</Alert.Paragraph>
-          </Outcome>
-        )}
-      </Tabs.TabPanel>
-    </Tabs>
+        </Back>
+      )}
+      <Tabs
+        selectedItem={method}
+        onChange={(item: unknown) => {
+          setMethod(item === 'api_token' ? 'api_token' : 'oauth');
+        }}
+      >
+        <Tabs.TabList>
+          <Tabs.Tab item="oauth" data-testid="connect-tab-oauth">
+            OAuth (recommended)
+          </Tabs.Tab>
+          <Tabs.Tab item="api_token" data-testid="connect-tab-token">
+            API token (legacy, until {API_TOKEN_DEADLINE})
+          </Tabs.Tab>
+        </Tabs.TabList>
+        <Tabs.TabPanel item="oauth">
+          <OAuthSignInForm prefill={prefill} onConnected={onConnected} />
+        </Tabs.TabPanel>
+        <Tabs.TabPanel item="api_token">
+          <TokenForm prefill={prefill} onConnected={onConnected} />
+        </Tabs.TabPanel>
+      </Tabs>
+    </>
   );
 }
 
-const VERIFY_FAILURE_TITLES: Record<CommandError['code'], string> = {
-  invalid_input: 'Check the form',
-  keychain_unavailable: 'The system keychain is not available',
-  storage: 'The settings could not be saved',
-  zendesk: 'Zendesk could not be reached',
-  not_connected: 'Not connected',
-  internal: 'Verify & Save stopped',
-};
-
-/** The Default Agent lookup's answer: "Ana Agent (agent)", or why there is none. */
-function AgentLookupMessage({ lookup }: { lookup: AgentLookup }) {
-  switch (lookup.state) {
-    case 'none':
-      return null;
-    case 'looking':
-      return (
-        <Field.Message role="status">
-          Looking up the agent <Dots delayMS={0} />
-        </Field.Message>
-      );
-    case 'found':
-      return (
-        <Field.Message validation="success" role="status">
-          <span data-testid="connect-default-agent-name">
-            {lookup.agent.name} ({lookup.agent.role})
-          </span>
-        </Field.Message>
-      );
-    case 'failed':
-      return (
-        <Field.Message validation="error">
-          <span data-testid="connect-default-agent-name">{lookup.message}</span>
-        </Field.Message>
-      );
-  }
-}
-
-const Form = styled.form`
-  display: flex;
-  flex-direction: column;
-  gap: ${({ theme }) => theme.space.md};
-  margin-top: ${({ theme }) => theme.space.md};
-  max-width: 480px;
-`;
-
-const Actions = styled.div`
-  margin-top: ${({ theme }) => theme.space.sm};
-`;
-
-const Outcome = styled(Alert)`
-  margin-top: ${({ theme }) => theme.space.md};
-`;
-
-const Optional = styled.span`
-  font-weight: ${({ theme }) => theme.fontWeights.regular};
+const Back = styled.div`
+  margin-bottom: ${({ theme }) => theme.space.sm};
 `;

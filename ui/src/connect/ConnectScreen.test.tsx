@@ -8,6 +8,7 @@ import {
   AGENT,
   CONNECTION,
   DEMO_CONNECTION,
+  OAUTH_CONNECTION,
   callsOf,
   channelSender,
   check,
@@ -30,8 +31,10 @@ function freshInstall(overrides: Record<string, CommandHandler> = {}) {
   });
 }
 
+/** Opens the Connect form from the welcome card, on the legacy API-token tab the token tests exercise. */
 async function openForm(user: UserEvent) {
   await user.click(await screen.findByTestId('welcome-connect'));
+  await user.click(screen.getByTestId('connect-tab-token'));
 }
 
 interface Typed {
@@ -116,21 +119,22 @@ describe('Welcome', () => {
 });
 
 describe('Connect form', () => {
-  it('opens on the API token tab with the deadline banner, and OAuth says it is not there yet', async () => {
+  it('opens on the OAuth tab; the API token tab is marked legacy and carries the deadline banner', async () => {
     freshInstall();
     const { user } = renderApp();
-    await openForm(user);
+    await user.click(await screen.findByTestId('welcome-connect'));
+
+    expect(screen.getByTestId('connect-tab-oauth').getAttribute('aria-selected')).toBe('true');
+    expect(screen.getByTestId('connect-oauth-submit').textContent).toBe('Sign in with Zendesk');
+    expect(screen.getByTestId('connect-oauth-client-secret').getAttribute('type')).toBe('password');
+    expect(document.activeElement).toBe(screen.getByTestId('connect-oauth-subdomain'));
+    expect(screen.getByTestId('connect-tab-token').textContent).toBe('API token (legacy, until 2027-04-30)');
+
+    await user.click(screen.getByTestId('connect-tab-token'));
 
     expect(screen.getByTestId('connect-tab-token').getAttribute('aria-selected')).toBe('true');
     expect(screen.getByText('API tokens stop working on 2027-04-30')).toBeDefined();
     expect(screen.getByTestId('connect-token').getAttribute('type')).toBe('password');
-
-    await user.click(screen.getByTestId('connect-tab-oauth'));
-
-    expect(screen.getByTestId('connect-tab-oauth').getAttribute('aria-selected')).toBe('true');
-    expect(
-      screen.getByText('OAuth sign-in arrives in the next release; until then use an API token.'),
-    ).toBeDefined();
   });
 
   it.each<[string, Typed, string]>([
@@ -358,9 +362,9 @@ describe('Connected state', () => {
     expect(facts('Default agent')).toBe('Ana Agent (agent@acme.com)');
     expect(connected.querySelector('time')?.getAttribute('dateTime')).toBe('2026-11-24T09:30:00Z');
     expect(connected.textContent).toContain('API tokens stop working on 2027-04-30 (157 days left)');
-    // Zendesk's own address is not repeated as the API address, and no action that does not exist yet is offered.
+    // Zendesk's own address is not repeated as the API address; the one action is the move to OAuth.
     expect(within(connected).queryByText('API address')).toBeNull();
-    expect(within(connected).queryAllByRole('button')).toEqual([]);
+    expect(within(connected).getAllByRole('button').map((button) => button.textContent)).toEqual(['Move to OAuth']);
     expect(screen.queryByTestId('welcome-connect')).toBeNull();
     const statusBar = screen.getByTestId('status-bar');
     expect(statusBar.textContent).toContain('acme.zendesk.com');
@@ -368,15 +372,234 @@ describe('Connected state', () => {
     expect(within(statusBar).queryByText('Demo')).toBeNull();
   });
 
-  it('leaves out the default agent and the deadline when there are none', async () => {
-    freshInstall({
-      get_connection: () => ({ ...CONNECTION, authMethod: 'oauth', apiTokenDeadline: null, defaultAgent: null }),
-    });
+  it('for OAuth shows the client and the token expiry, and leaves out the default agent and the deadline', async () => {
+    freshInstall({ get_connection: () => ({ ...OAUTH_CONNECTION, defaultAgent: null }) });
     renderApp();
 
     const connected = await screen.findByTestId('connected');
-    expect(within(connected).getByText('Sign-in').nextElementSibling?.textContent).toBe('OAuth');
+    expect(within(connected).getByText('Sign-in').nextElementSibling?.textContent).toBe('OAuth, client handoff_console');
+    const expiry = within(connected).getByTestId('connected-token-expiry');
+    expect(expiry.querySelector('time')?.getAttribute('dateTime')).toBe('2026-11-24T10:00:00Z');
+    expect(expiry.textContent).toContain('renewed automatically');
     expect(within(connected).queryByText('Default agent')).toBeNull();
     expect(connected.textContent).not.toContain('API tokens');
+    expect(within(connected).queryAllByRole('button')).toEqual([]);
+  });
+
+  it('when Zendesk no longer accepts the sign-in, says so and offers to sign in again with the same client', async () => {
+    const reason = 'Zendesk refused to renew the OAuth token (The provided authorization grant is invalid)';
+    freshInstall({ get_connection: () => ({ ...OAUTH_CONNECTION, reconnectRequired: reason }) });
+    const { user } = renderApp();
+
+    const alert = await screen.findByTestId('connected-reconnect-required');
+    expect(alert.textContent).toContain(reason);
+    expect(within(screen.getByTestId('connected')).getByRole('heading', { level: 2 }).textContent).toBe(
+      'Reconnect required',
+    );
+    expect(within(screen.getByTestId('status-bar')).getByText('Reconnect required')).toBeDefined();
+
+    await user.click(screen.getByTestId('connected-reconnect'));
+
+    expect(screen.getByTestId('connect-tab-oauth').getAttribute('aria-selected')).toBe('true');
+    expect(screen.getByTestId<HTMLInputElement>('connect-oauth-subdomain').value).toBe('acme');
+    expect(screen.getByTestId<HTMLInputElement>('connect-oauth-client-id').value).toBe('handoff_console');
+    expect(screen.getByTestId<HTMLInputElement>('connect-oauth-default-agent').value).toBe(String(AGENT.id));
+
+    await user.click(screen.getByTestId('connect-back'));
+    expect(await screen.findByTestId('connected-reconnect-required')).toBeDefined();
+  });
+});
+
+interface TypedOAuth {
+  subdomain?: string;
+  clientId?: string;
+  clientSecret?: string;
+  defaultAgentId?: string;
+  baseUrl?: string;
+}
+
+/** Types each non-empty value into its OAuth field, opening "Advanced" for the base URL. */
+async function fillOAuth(user: UserEvent, typed: TypedOAuth) {
+  const values: Required<TypedOAuth> = {
+    subdomain: 'acme',
+    clientId: 'handoff_console',
+    clientSecret: '',
+    defaultAgentId: '',
+    baseUrl: '',
+    ...typed,
+  };
+  const fields: [keyof TypedOAuth, string][] = [
+    ['subdomain', 'connect-oauth-subdomain'],
+    ['clientId', 'connect-oauth-client-id'],
+    ['clientSecret', 'connect-oauth-client-secret'],
+    ['defaultAgentId', 'connect-oauth-default-agent'],
+  ];
+  for (const [name, testId] of fields) {
+    if (values[name] !== '') {
+      await user.type(screen.getByTestId(testId), values[name]);
+    }
+  }
+  if (values.baseUrl !== '') {
+    await user.click(screen.getByTestId('connect-oauth-advanced'));
+    await user.type(screen.getByTestId('connect-oauth-base-url'), values.baseUrl);
+  }
+}
+
+const OAUTH_PASSED = [
+  check('subdomain', 'Subdomain', 'passed'),
+  check('account', 'Account', 'passed'),
+  check('authorization', 'Zendesk granted access', 'passed', 'Zendesk granted a token to handoff_console'),
+  check('credentials', 'Credentials', 'passed', 'Signed in as Ana Admin (ana@acme.com)'),
+  check('scopes', 'Scopes', 'passed'),
+  check('role', 'Role', 'passed'),
+  check('default_agent', 'Default agent', 'skipped'),
+  check('keychain', 'Keychain', 'passed'),
+];
+
+describe('OAuth sign-in', () => {
+  it.each<[string, TypedOAuth, string]>([
+    ['no subdomain', { subdomain: '' }, 'Enter your Zendesk subdomain, for example acme or acme.zendesk.com.'],
+    ['no client identifier', { clientId: '' }, "Enter the OAuth client's identifier, as shown in Admin Center."],
+    [
+      'a client name instead of its identifier',
+      { clientId: 'Handoff Console' },
+      'A client identifier has no spaces: copy the Identifier field of the client, not its name.',
+    ],
+    [
+      'an agent id with letters',
+      { defaultAgentId: '38x' },
+      'A Default Agent ID is digits only, for example 381626720. Leave it empty for none.',
+    ],
+  ])('with %s, Sign in with Zendesk shows the message and opens nothing', async (_case, typed, message) => {
+    const spy = freshInstall({ sign_in_with_zendesk: () => ({ saved: false, checks: [], connection: null }) });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+    await fillOAuth(user, typed);
+
+    await user.click(screen.getByTestId('connect-oauth-submit'));
+
+    expect(await screen.findByText(message)).toBeDefined();
+    expect(callsOf(spy, 'sign_in_with_zendesk')).toEqual([]);
+  });
+
+  it('waits for the browser with a Cancel button, which stops the sign-in; nothing is saved', async () => {
+    const report = deferred<VerifyReport>();
+    const channels: Channel<CheckEvent>[] = [];
+    const spy = freshInstall({
+      sign_in_with_zendesk: (args) => {
+        channels.push(args.onEvent as Channel<CheckEvent>);
+        return report.promise;
+      },
+      cancel_sign_in: () => null,
+    });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+    await fillOAuth(user, { subdomain: ' acme ', clientSecret: 's3cret', baseUrl: 'http://127.0.0.1:8080' });
+
+    await user.click(screen.getByTestId('connect-oauth-submit'));
+    await waitFor(() => {
+      expect(channels).toHaveLength(1);
+    });
+    const channel = channels[0];
+    if (channel === undefined) throw new Error('sign_in_with_zendesk received no channel');
+    const checks = channelSender(channel);
+    act(() => {
+      checks.send(check('subdomain', 'Subdomain', 'passed'));
+      checks.send(check('account', 'Account', 'passed'));
+      checks.send(check('authorization', 'Zendesk granted access', 'running', 'Waiting for you to approve in the browser…'));
+    });
+
+    const waiting = screen.getByTestId('connect-oauth-waiting');
+    expect(waiting.textContent).toContain('Waiting for you to approve in the browser…');
+    await user.click(screen.getByTestId('connect-oauth-cancel'));
+    expect(callsOf(spy, 'cancel_sign_in')).toEqual([{}]);
+
+    const cancelled: CheckEvent = {
+      ...check('authorization', 'Zendesk granted access', 'failed', 'Sign-in cancelled'),
+      cause: 'The sign-in was cancelled before Zendesk answered.',
+      fix: 'Choose Sign in with Zendesk to start again.',
+    };
+    act(() => {
+      checks.send(cancelled);
+      checks.end();
+    });
+    expect(screen.queryByTestId('connect-oauth-waiting')).toBeNull();
+    await act(async () => {
+      report.resolve({ saved: false, checks: [cancelled], connection: null });
+      await report.promise;
+    });
+
+    expect((await screen.findByTestId('connect-not-saved')).textContent).toContain('Nothing was saved');
+    expect(screen.getByTestId('check-authorization').textContent).toContain('Sign-in cancelled');
+    expect(callsOf(spy, 'sign_in_with_zendesk')[0]?.form).toEqual({
+      subdomain: 'acme',
+      clientId: 'handoff_console',
+      clientSecret: 's3cret',
+      defaultAgentId: null,
+      baseUrl: 'http://127.0.0.1:8080',
+    });
+  });
+
+  it('names the missing scopes in the scopes check', async () => {
+    const scopes: CheckEvent = {
+      ...check('scopes', 'Token has the scopes the console needs', 'failed', 'The token lacks webhooks:write'),
+      cause: 'Zendesk granted read. The console needs: webhooks:write (create, repair and test the webhook).',
+      fix: 'Sign in again and allow every scope the console asks for.',
+    };
+    freshInstall({ sign_in_with_zendesk: () => ({ saved: false, checks: [...OAUTH_PASSED.slice(0, 4), scopes], connection: null }) });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+    await fillOAuth(user, {});
+
+    await user.click(screen.getByTestId('connect-oauth-submit'));
+
+    const failed = await screen.findByTestId('check-scopes');
+    expect(failed.getAttribute('data-status')).toBe('failed');
+    expect(failed.textContent).toContain('The token lacks webhooks:write');
+    expect(failed.textContent).toContain('webhooks:write (create, repair and test the webhook)');
+    expect(await screen.findByTestId('connect-not-saved')).toBeDefined();
+  });
+
+  it('moves an API-token connection to OAuth, keeping the subdomain, Default Agent and base URL', async () => {
+    const tokenConnection = { ...CONNECTION, baseUrl: 'http://127.0.0.1:40123/' };
+    const moved = { ...OAUTH_CONNECTION, baseUrl: 'http://127.0.0.1:40123/' };
+    const spy = freshInstall({
+      get_connection: () => tokenConnection,
+      sign_in_with_zendesk: () => ({ saved: true, checks: OAUTH_PASSED, connection: moved }),
+    });
+    const { user } = renderApp();
+
+    const banner = await screen.findByTestId('connected-legacy-banner');
+    expect(banner.textContent).toContain('API tokens stop working on 2027-04-30 (157 days left)');
+    await user.click(screen.getByTestId('connected-move-to-oauth'));
+
+    expect(screen.getByTestId('connect-tab-oauth').getAttribute('aria-selected')).toBe('true');
+    await user.type(screen.getByTestId('connect-oauth-client-id'), 'handoff_console');
+    await user.click(screen.getByTestId('connect-oauth-submit'));
+
+    const connected = await screen.findByTestId('connected');
+    await waitFor(() => {
+      expect(within(connected).getByText('Sign-in').nextElementSibling?.textContent).toBe('OAuth, client handoff_console');
+    });
+    expect(screen.queryByTestId('connected-legacy-banner')).toBeNull();
+    expect(callsOf(spy, 'sign_in_with_zendesk')[0]?.form).toEqual({
+      subdomain: 'acme',
+      clientId: 'handoff_console',
+      clientSecret: null,
+      defaultAgentId: String(AGENT.id),
+      baseUrl: 'http://127.0.0.1:40123',
+    });
+  });
+
+  it('when sign_in_with_zendesk fails, shows its message', async () => {
+    freshInstall({ sign_in_with_zendesk: () => fail('keychain_unavailable', 'No Secret Service on the session bus') });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+    await fillOAuth(user, {});
+
+    await user.click(screen.getByTestId('connect-oauth-submit'));
+
+    const alert = (await screen.findByText('No Secret Service on the session bus')).closest('[role="alert"]');
+    expect(alert?.textContent).toContain('The system keychain is not available');
   });
 });

@@ -7,6 +7,7 @@ import { CommandError, startDemo, type ConnectionView } from '../api';
 import type { ConnectionState } from '../connection';
 import { ConnectedPanel } from './ConnectedPanel';
 import { ConnectFormPanel } from './ConnectFormPanel';
+import { EMPTY_PREFILL, prefillFrom, type ConnectPrefill } from './prefill';
 import { Welcome, type DemoStart } from './Welcome';
 
 const LOAD_FAILURE_TITLES: Record<CommandError['code'], string> = {
@@ -20,7 +21,8 @@ const LOAD_FAILURE_TITLES: Record<CommandError['code'], string> = {
 
 /**
  * The Connect screen: the connected account when there is one; otherwise the welcome cards, which lead to the
- * Connect form or start the sandbox account.
+ * Connect form or start the sandbox account. From a connection, "Move to OAuth" and "Sign in again" open the form
+ * prefilled with what the connection keeps.
  */
 export function ConnectScreen({
   connection,
@@ -31,8 +33,12 @@ export function ConnectScreen({
   onConnected: (connection: ConnectionView) => void;
   onRetry: () => void;
 }) {
-  const [showForm, setShowForm] = useState(false);
+  const [form, setForm] = useState<ConnectPrefill | null>(null);
   const [demo, setDemo] = useState<DemoStart>({ state: 'idle' });
+  const connected = (saved: ConnectionView) => {
+    setForm(null);
+    onConnected(saved);
+  };
 
   async function startSandbox() {
     if (demo.state === 'starting') {
@@ -42,7 +48,7 @@ export function ConnectScreen({
     try {
       const started = await startDemo();
       setDemo({ state: 'idle' });
-      onConnected(started);
+      connected(started);
     } catch (raw) {
       setDemo({ state: 'failed', error: CommandError.from(raw) });
     }
@@ -68,22 +74,45 @@ export function ConnectScreen({
           </Retry>
         </Alert>
       );
-    case 'ready':
-      if (connection.connection !== null) {
-        return <ConnectedPanel connection={connection.connection} />;
+    case 'ready': {
+      const saved = connection.connection;
+      if (saved !== null && form !== null) {
+        return (
+          <ConnectFormPanel
+            prefill={form}
+            onConnected={connected}
+            onBack={() => {
+              setForm(null);
+            }}
+          />
+        );
       }
-      if (showForm) {
-        return <ConnectFormPanel onConnected={onConnected} />;
+      if (saved !== null) {
+        return (
+          <ConnectedPanel
+            connection={saved}
+            onMoveToOAuth={() => {
+              setForm(prefillFrom(saved));
+            }}
+            onReconnect={() => {
+              setForm(prefillFrom(saved));
+            }}
+          />
+        );
+      }
+      if (form !== null) {
+        return <ConnectFormPanel prefill={form} onConnected={connected} />;
       }
       return (
         <Welcome
           demo={demo}
           onConnect={() => {
-            setShowForm(true);
+            setForm(EMPTY_PREFILL);
           }}
           onDemo={() => void startSandbox()}
         />
       );
+    }
   }
 }
 

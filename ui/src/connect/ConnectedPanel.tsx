@@ -1,26 +1,34 @@
 import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
+import { Button } from '@zendeskgarden/react-buttons';
 import { Alert } from '@zendeskgarden/react-notifications';
 import { Tag } from '@zendeskgarden/react-tags';
 import { XL } from '@zendeskgarden/react-typography';
-import type { AuthMethod, ConnectionView, UserView } from '../api';
+import type { ConnectionView, UserView } from '../api';
 import { describeDeadline } from './deadline';
 
-const AUTH_METHOD_LABELS: Record<AuthMethod, string> = {
-  api_token: 'API token (legacy)',
-  oauth: 'OAuth',
-};
-
-/** The saved connection: account, user, role, how the console signs in, and when it was connected. */
-export function ConnectedPanel({ connection }: { connection: ConnectionView }) {
-  const { user, defaultAgent, apiTokenDeadline } = connection;
+/**
+ * The saved connection: account, user, role, how the console signs in (with the token's expiry for OAuth), and when
+ * it was connected. An API-token connection carries the deadline banner with "Move to OAuth"; a connection Zendesk
+ * no longer accepts says so first, with "Sign in again".
+ */
+export function ConnectedPanel({
+  connection,
+  onMoveToOAuth,
+  onReconnect,
+}: {
+  connection: ConnectionView;
+  onMoveToOAuth: () => void;
+  onReconnect: () => void;
+}) {
+  const { user, defaultAgent, apiTokenDeadline, oauth } = connection;
   // The API base only deserves a line when it is not the account's own address (demo mode, a proxy).
   const usesOwnHost = connection.baseUrl.replace(/\/+$/, '') === `https://${connection.host}`;
   return (
     <section data-testid="connected" aria-labelledby="connected-heading">
       <Heading>
         <XL tag="h2" id="connected-heading" isBold>
-          Connected
+          {connection.reconnectRequired === null ? 'Connected' : 'Reconnect required'}
         </XL>
         {connection.demo && (
           <Tag hue="kale" isPill>
@@ -28,13 +36,41 @@ export function ConnectedPanel({ connection }: { connection: ConnectionView }) {
           </Tag>
         )}
       </Heading>
+      {connection.reconnectRequired !== null && (
+        <Banner type="error" role="alert" data-testid="connected-reconnect-required">
+          <Alert.Title>Zendesk no longer accepts the saved sign-in</Alert.Title>
+          <Alert.Paragraph>
+            {connection.reconnectRequired}. Nothing reaches Zendesk until you sign in again; every setting is kept.
+          </Alert.Paragraph>
+          <BannerAction>
+            <Button size="small" isPrimary data-testid="connected-reconnect" onClick={onReconnect}>
+              Sign in again
+            </Button>
+          </BannerAction>
+        </Banner>
+      )}
+      {connection.reconnectRequired === null && connection.refreshInterrupted && (
+        <Banner type="info" role="note">
+          <Alert.Title>A token renewal was interrupted</Alert.Title>
+          <Alert.Paragraph>
+            Zendesk could not be asked yet whether the stored tokens still work; the console checks again at its next
+            start.
+          </Alert.Paragraph>
+        </Banner>
+      )}
       {connection.authMethod === 'api_token' && apiTokenDeadline !== null && (
-        <Alert type="warning" role="note">
+        <Banner type="warning" role="note" data-testid="connected-legacy-banner">
           <Alert.Title>{describeDeadline(apiTokenDeadline)}</Alert.Title>
           <Alert.Paragraph>
-            This connection uses an API token. Move it to OAuth when OAuth sign-in arrives in the next release.
+            This connection uses an API token, which Zendesk is retiring. Move it to OAuth: the account, the Default
+            Agent, the webhook and every other setting stay as they are.
           </Alert.Paragraph>
-        </Alert>
+          <BannerAction>
+            <Button size="small" data-testid="connected-move-to-oauth" onClick={onMoveToOAuth}>
+              Move to OAuth
+            </Button>
+          </BannerAction>
+        </Banner>
       )}
       <Facts>
         <dt>Account</dt>
@@ -50,7 +86,15 @@ export function ConnectedPanel({ connection }: { connection: ConnectionView }) {
         <dt>Role</dt>
         <dd>{user.role}</dd>
         <dt>Sign-in</dt>
-        <dd>{AUTH_METHOD_LABELS[connection.authMethod]}</dd>
+        <dd>{oauth === null ? 'API token (legacy)' : `OAuth, client ${oauth.clientId}`}</dd>
+        {oauth !== null && oauth.tokenExpiresAt !== null && (
+          <>
+            <dt>Token expires</dt>
+            <dd data-testid="connected-token-expiry">
+              <time dateTime={oauth.tokenExpiresAt}>{formatMoment(oauth.tokenExpiresAt)}</time> (renewed automatically)
+            </dd>
+          </>
+        )}
         {defaultAgent !== null && (
           <>
             <dt>Default agent</dt>
@@ -88,6 +132,14 @@ const Heading = styled.div`
   h2 {
     margin: 0;
   }
+`;
+
+const Banner = styled(Alert)`
+  margin-bottom: ${({ theme }) => theme.space.md};
+`;
+
+const BannerAction = styled.div`
+  margin-top: ${({ theme }) => theme.space.sm};
 `;
 
 const Facts = styled.dl`

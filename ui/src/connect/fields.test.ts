@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { agentLookupForm, toConnectForm, validateFields, type ConnectFields } from './fields';
+import {
+  agentLookupForm,
+  toConnectForm,
+  toOAuthForm,
+  validateFields,
+  validateOAuthFields,
+  type ConnectFields,
+  type OAuthFields,
+} from './fields';
 
 const VALID: ConnectFields = {
   subdomain: 'acme',
@@ -66,5 +74,38 @@ describe('agentLookupForm', () => {
     ['bad base URL', { defaultAgentId: '381626720', baseUrl: 'nope' }, false],
   ])('with %s: lookup ready = %s', (_case, change, ready) => {
     expect(agentLookupForm({ ...VALID, ...change }) !== null).toBe(ready);
+  });
+});
+
+describe('validateOAuthFields', () => {
+  const OAUTH_VALID: OAuthFields = {
+    subdomain: 'acme',
+    clientId: 'handoff_console',
+    clientSecret: '',
+    defaultAgentId: '',
+    baseUrl: '',
+  };
+
+  it.each<[string, Partial<OAuthFields>, keyof OAuthFields, string]>([
+    ['empty subdomain', { subdomain: ' ' }, 'subdomain', 'Enter your Zendesk subdomain'],
+    ['empty client identifier', { clientId: '  ' }, 'clientId', "Enter the OAuth client's identifier"],
+    ['client name with spaces', { clientId: 'Handoff Console' }, 'clientId', 'has no spaces'],
+    ['agent id with a letter', { defaultAgentId: '38a' }, 'defaultAgentId', 'digits only'],
+    ['base URL without scheme', { baseUrl: '127.0.0.1:8080' }, 'baseUrl', 'starts with http://'],
+  ])('%s is refused with its message', (_case, change, field, message) => {
+    const errors = validateOAuthFields({ ...OAUTH_VALID, ...change });
+    expect(Object.keys(errors)).toEqual([field]);
+    expect(errors[field]).toContain(message);
+  });
+
+  it('accepts a public client (no secret) and sends trimmed values, empty ones as null', () => {
+    expect(validateOAuthFields(OAUTH_VALID)).toEqual({});
+    expect(toOAuthForm({ ...OAUTH_VALID, subdomain: ' acme ', clientSecret: '  ', defaultAgentId: ' 42 ' })).toEqual({
+      subdomain: 'acme',
+      clientId: 'handoff_console',
+      clientSecret: null,
+      defaultAgentId: '42',
+      baseUrl: null,
+    });
   });
 });

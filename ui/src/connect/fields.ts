@@ -2,7 +2,7 @@
  * The Connect form's fields as typed, the checks made before anything is sent, and the `ConnectForm` the commands
  * receive. Pure functions, so the rules are tested without rendering.
  */
-import type { ConnectForm } from '../api';
+import type { ConnectForm, OAuthForm } from '../api';
 
 /** The Connect form's inputs exactly as typed, untrimmed. */
 export interface ConnectFields {
@@ -80,4 +80,58 @@ export function agentLookupForm(fields: ConnectFields): ConnectForm | null {
     errors.defaultAgentId === undefined &&
     errors.baseUrl === undefined;
   return ready ? form : null;
+}
+
+/** The OAuth tab's inputs exactly as typed, untrimmed. */
+export interface OAuthFields {
+  subdomain: string;
+  clientId: string;
+  clientSecret: string;
+  defaultAgentId: string;
+  baseUrl: string;
+}
+
+/** Field name to the message shown under it, for the OAuth tab. */
+export type OAuthFieldErrors = Partial<Record<keyof OAuthFields, string>>;
+
+export const EMPTY_OAUTH_FIELDS: OAuthFields = {
+  subdomain: '',
+  clientId: '',
+  clientSecret: '',
+  defaultAgentId: '',
+  baseUrl: '',
+};
+
+/** Messages for what is wrong on the OAuth tab before "Sign in with Zendesk" may run; empty when it may. */
+export function validateOAuthFields(fields: OAuthFields): OAuthFieldErrors {
+  const shared = validateFields({
+    subdomain: fields.subdomain,
+    // The OAuth tab has no email or token; stand-ins keep the shared rules to the fields both tabs have.
+    email: 'oauth@example.com',
+    token: 'oauth',
+    defaultAgentId: fields.defaultAgentId,
+    baseUrl: fields.baseUrl,
+  });
+  const errors: OAuthFieldErrors = {};
+  if (shared.subdomain !== undefined) errors.subdomain = shared.subdomain;
+  if (shared.defaultAgentId !== undefined) errors.defaultAgentId = shared.defaultAgentId;
+  if (shared.baseUrl !== undefined) errors.baseUrl = shared.baseUrl;
+  if (fields.clientId.trim() === '') {
+    errors.clientId = "Enter the OAuth client's identifier, as shown in Admin Center.";
+  } else if (/\s/.test(fields.clientId.trim())) {
+    errors.clientId = "A client identifier has no spaces: copy the Identifier field of the client, not its name.";
+  }
+  return errors;
+}
+
+/** The `sign_in_with_zendesk` payload: trimmed values, optional fields `null` when empty. */
+export function toOAuthForm(fields: OAuthFields): OAuthForm {
+  const orNull = (value: string) => (value.trim() === '' ? null : value.trim());
+  return {
+    subdomain: fields.subdomain.trim(),
+    clientId: fields.clientId.trim(),
+    clientSecret: orNull(fields.clientSecret),
+    defaultAgentId: orNull(fields.defaultAgentId),
+    baseUrl: orNull(fields.baseUrl),
+  };
 }

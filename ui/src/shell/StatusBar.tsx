@@ -32,6 +32,11 @@ function Account({ connection }: { connection: ConnectionState }) {
               Demo
             </Tag>
           )}
+          {current.reconnectRequired !== null && (
+            <Tag hue="red" size="small" isPill>
+              Reconnect required
+            </Tag>
+          )}
         </>
       );
     }

@@ -95,6 +95,22 @@ export const CONNECTION: ConnectionView = {
   demo: false,
   connectedAt: '2026-11-24T09:30:00Z',
   apiTokenDeadline: { date: '2027-04-30', daysLeft: 157 },
+  oauth: null,
+  reconnectRequired: null,
+  refreshInterrupted: false,
+};
+
+/** The same account connected with OAuth: no deadline, the client and the token's expiry instead. */
+export const OAUTH_CONNECTION: ConnectionView = {
+  ...CONNECTION,
+  authMethod: 'oauth',
+  apiTokenDeadline: null,
+  oauth: {
+    clientId: 'handoff_console',
+    grant: 'authorization_code',
+    scopes: ['users:read', 'tickets:write'],
+    tokenExpiresAt: '2026-11-24T10:00:00Z',
+  },
 };
 
 /** The sandbox account as `start_demo` returns it: the simulator's address, flagged as demo. */
