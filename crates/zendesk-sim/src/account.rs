@@ -9,6 +9,7 @@ use rand::Rng;
 use serde_json::Value;
 
 use crate::delivery::Dispatch;
+use crate::oauth::OAuthRegistry;
 use crate::reply::ApiError;
 use crate::ticket_fields::TicketField;
 use crate::tickets::Ticket;
@@ -39,6 +40,8 @@ pub(crate) struct Account {
     /// Webhook deliveries decided while handling a request; the router drains this after
     /// the handler returns and sends them in the background, so responses never wait.
     pub outbox: Vec<Dispatch>,
+    /// OAuth clients, pending authorization codes and issued tokens.
+    pub oauth: OAuthRegistry,
     /// The next id for users, fields, triggers, comments and audits. Zendesk ids are large
     /// account-independent numbers; tickets have their own small per-account sequence.
     next_id: u64,
@@ -204,6 +207,7 @@ impl Account {
             idempotency: IdempotencyStore::default(),
             jobs: HashMap::new(),
             outbox: Vec::new(),
+            oauth: OAuthRegistry::default(),
             next_id: 6_130_907_993_114,
             next_ticket_id: 1,
         };

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Clock;
+use crate::oauth::ConsentMode;
 use crate::seed::SeedDump;
 
 /// Everything needed to build a [`crate::Simulator`].
@@ -26,6 +27,16 @@ pub struct SimConfig {
     pub account_id: u64,
     /// How outgoing webhook deliveries behave (timeouts, retry spacing).
     pub delivery: DeliveryConfig,
+    /// The confidential client `handoff_relay`'s secret; a random 64-character secret when
+    /// `None`.
+    pub oauth_relay_secret: Option<String>,
+    /// Access token lifetime when a token request names no `expires_in` (1800 s).
+    pub access_token_ttl: Duration,
+    /// Refresh token lifetime when a token request names no `refresh_token_expires_in`
+    /// (2,592,000 s, Zendesk's default).
+    pub refresh_token_ttl: Duration,
+    /// What the consent page does at first (`POST /_sim/oauth/consent` changes it).
+    pub oauth_consent: ConsentMode,
 }
 
 impl Default for SimConfig {
@@ -39,6 +50,10 @@ impl Default for SimConfig {
             clock: Clock::system(),
             account_id: 18_525_119,
             delivery: DeliveryConfig::default(),
+            oauth_relay_secret: None,
+            access_token_ttl: Duration::from_secs(1800),
+            refresh_token_ttl: Duration::from_secs(2_592_000),
+            oauth_consent: ConsentMode::Ask,
         }
     }
 }
@@ -59,6 +74,13 @@ impl fmt::Debug for SimConfig {
             .field("clock", &self.clock)
             .field("account_id", &self.account_id)
             .field("delivery", &self.delivery)
+            .field(
+                "oauth_relay_secret",
+                &self.oauth_relay_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("oauth_consent", &self.oauth_consent)
             .finish()
     }
 }

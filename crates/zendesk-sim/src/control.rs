@@ -9,6 +9,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
 use crate::faults::Fault;
+use crate::oauth::ConsentMode;
 use crate::reply::Reply;
 use crate::tickets::{self, via, Actor};
 use crate::Simulator;
@@ -89,6 +90,23 @@ pub(crate) async fn handle(sim: &Simulator, method: &Method, path: &str, body: &
             };
             sim.clock().advance(Duration::from_secs(seconds));
             Reply::ok(json!({"now": crate::clock::seconds(sim.clock().now())}))
+        }
+        ("GET", ["oauth", "consent"]) => {
+            Reply::ok(json!({"mode": sim.account().oauth.consent.as_str()}))
+        }
+        ("POST", ["oauth", "consent"]) => {
+            let Some(mode) = input
+                .get("mode")
+                .and_then(Value::as_str)
+                .and_then(ConsentMode::parse)
+            else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "mode must be \"approve\", \"deny\" or \"ask\"",
+                );
+            };
+            sim.set_oauth_consent(mode);
+            Reply::ok(json!({"mode": mode.as_str()}))
         }
         ("POST", ["rate-limits", "reset"]) => {
             sim.rate_limits().clear();

@@ -14,6 +14,8 @@
 //!   agents (`control`) share.
 //! * `rules` evaluates triggers after every ticket change; `placeholders` renders webhook
 //!   bodies with Liquid; `delivery` signs, sends, retries and records webhook calls.
+//! * `oauth` holds the OAuth clients, the consent step, the token endpoint, bearer tokens
+//!   and their scopes; `auth` resolves bearer tokens through it.
 //! * `faults` and `control` are the `/_sim/` test hooks (fault injection, request log).
 //! * `clock` is the injectable time source; `ratelimit` the fixed-window limits; `pagination`
 //!   Zendesk's offset and cursor styles; `reply` the response and error shapes.
@@ -29,6 +31,7 @@ mod config;
 mod control;
 mod delivery;
 mod faults;
+mod oauth;
 mod pagination;
 mod placeholders;
 mod ratelimit;
@@ -59,6 +62,7 @@ pub use config::{DeliveryConfig, Plan, Seed, SimConfig};
 pub use control::LoggedRequest;
 pub use delivery::{should_retry, sign, AttemptOutcome, CircuitBreaker, TEST_SIGNING_SECRET};
 pub use faults::{Fault, FaultKind};
+pub use oauth::{ConsentMode, OAuthClient, OAuthClientKind, CONSOLE_CLIENT, RELAY_CLIENT};
 pub use ratelimit::RATE_LIMITED_BODY;
 pub use router::ACCOUNT_PREFIX;
 pub use seed::{SeedDump, SeedError};
@@ -142,6 +146,19 @@ impl Simulator {
         let mut account = Account::with_seeded_users(config.admin_token.as_deref(), now);
         account.account_id = config.account_id;
         seed::populate(&mut account, &config.seed, now);
+        let admin_id = account
+            .credentials()
+            .first()
+            .map_or(0, |credential| credential.user_id);
+        account.oauth = oauth::OAuthRegistry::seeded(
+            admin_id,
+            config.oauth_relay_secret.as_deref(),
+            config.oauth_consent,
+            oauth::Lifetimes {
+                access: config.access_token_ttl,
+                refresh: config.refresh_token_ttl,
+            },
+        );
         account.outbox.clear();
         let http = reqwest::Client::builder()
             .no_proxy()
@@ -194,6 +211,18 @@ impl Simulator {
     /// `suspended.agent@example.com`, whose token is refused with 401).
     pub fn credential_of(&self, email: &str) -> Option<Credential> {
         self.account().credential_of(email)
+    }
+
+    /// The registered OAuth clients: the public `handoff_console` (PKCE) and the
+    /// confidential `handoff_relay` (with its secret), both created by the seeded admin.
+    pub fn oauth_clients(&self) -> Vec<OAuthClient> {
+        self.account().oauth.clients()
+    }
+
+    /// What the consent page does from now on (the in-process twin of
+    /// `POST /_sim/oauth/consent`).
+    pub fn set_oauth_consent(&self, mode: ConsentMode) {
+        self.account().oauth.consent = mode;
     }
 
     /// The simulator's clock (advance it to move rate-limit windows and timestamps).

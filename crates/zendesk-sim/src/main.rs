@@ -1,8 +1,9 @@
 //! `zendesk-sim`: run the Zendesk simulator standalone.
 //!
 //! Prints `listening on http://127.0.0.1:<port>` first, then one line per seeded credential
-//! (`admin <email> token <api-token>` / `agent <email> token <api-token>`), and serves until
-//! SIGINT or SIGTERM.
+//! (`admin <email> token <api-token>` / `agent <email> token <api-token>`), then one line per
+//! OAuth client (`oauth-client <identifier> secret <secret or ->`), and serves until SIGINT
+//! or SIGTERM.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use tokio::net::TcpListener;
-use zendesk_sim::{Plan, Seed, SeedDump, SimConfig, Simulator};
+use zendesk_sim::{ConsentMode, Plan, Seed, SeedDump, SimConfig, Simulator};
 
 /// Command-line options.
 #[derive(Parser)]
@@ -40,6 +41,17 @@ struct Options {
     /// enterprise, enterprise-plus, essential, or a number).
     #[arg(long, default_value = "enterprise", value_parser = parse_plan)]
     plan: Plan,
+    /// A fixed secret for the confidential OAuth client `handoff_relay` (random when absent).
+    #[arg(long, env = "ZENDESK_SIM_OAUTH_RELAY_SECRET", hide_env_values = true)]
+    oauth_relay_secret: Option<String>,
+    /// What the OAuth consent page does: ask (show Allow / Deny), approve or deny at once.
+    #[arg(long, default_value = "ask", value_parser = parse_consent)]
+    oauth_consent: ConsentMode,
+}
+
+fn parse_consent(text: &str) -> Result<ConsentMode, String> {
+    ConsentMode::parse(text)
+        .ok_or_else(|| format!("unknown consent mode {text:?} (ask, approve, deny)"))
 }
 
 fn parse_plan(text: &str) -> Result<Plan, String> {
@@ -59,6 +71,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         latency: Duration::from_millis(options.latency_ms),
         seed,
         plan: options.plan,
+        oauth_relay_secret: options.oauth_relay_secret,
+        oauth_consent: options.oauth_consent,
         ..SimConfig::default()
     };
     let listener = TcpListener::bind(&options.listen)
@@ -73,6 +87,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             stdout,
             "{} {} token {}",
             credential.role, credential.email, credential.token
+        )?;
+    }
+    for client in sim.oauth_clients() {
+        writeln!(
+            stdout,
+            "oauth-client {} secret {}",
+            client.identifier,
+            client.secret.as_deref().unwrap_or("-")
         )?;
     }
     stdout.flush()?;

@@ -121,6 +121,10 @@ pub(crate) enum ApiError {
     Unauthenticated,
     /// 403, plan/permission shape.
     Forbidden,
+    /// 401 for a bearer token that is unknown, expired or revoked (Doorkeeper's shape).
+    InvalidToken,
+    /// 403 for an OAuth token without the scope the endpoint needs; names that scope.
+    MissingScope(String),
     /// 404 `RecordNotFound`.
     RecordNotFound,
     /// 404 `InvalidEndpoint` (unknown path).
@@ -178,6 +182,18 @@ impl ApiError {
             ApiError::Forbidden => Reply::json(
                 StatusCode::FORBIDDEN,
                 json!({"error": {"title": "Forbidden", "message": "You do not have access to this page. Please contact the account owner of this help desk for further help."}}),
+            ),
+            ApiError::InvalidToken => Reply::json(
+                StatusCode::UNAUTHORIZED,
+                json!({"error": "invalid_token", "error_description": "The access token provided is expired, revoked, malformed or invalid for other reasons."}),
+            )
+            .with_header(
+                "www-authenticate",
+                "Bearer realm=\"Doorkeeper\", error=\"invalid_token\"",
+            ),
+            ApiError::MissingScope(scope) => Reply::json(
+                StatusCode::FORBIDDEN,
+                json!({"error": "Forbidden", "description": format!("You are missing the following required scopes: {scope}")}),
             ),
             ApiError::RecordNotFound => Reply::json(
                 StatusCode::NOT_FOUND,

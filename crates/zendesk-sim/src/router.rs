@@ -17,6 +17,7 @@ use crate::auth::authenticate;
 use crate::control::{self, LoggedRequest};
 use crate::delivery;
 use crate::faults::FaultKind;
+use crate::oauth::{self, Access};
 use crate::ratelimit::{self, Bucket};
 use crate::reply::{unknown_account_page, ApiError, ApiFamily, ApiResult, Reply};
 use crate::users::{self, Role, User};
@@ -51,6 +52,8 @@ pub(crate) struct Call {
     /// `http://host[:port][/_account/sub]`, used for `url`, `Location` and page links.
     pub origin: String,
     pub caller: Caller,
+    /// The OAuth token's id when the caller authenticated with a bearer token.
+    pub token_id: Option<u64>,
     pub now: Timestamp,
 }
 
@@ -156,6 +159,8 @@ pub(crate) enum Route {
     WebhookSecretReset(String),
     WebhookInvocations(String),
     WebhookAttempts(String, String),
+    OAuthTokenCurrent,
+    OAuthTokenRevoke(String),
 }
 
 impl Route {
@@ -211,6 +216,8 @@ impl Route {
             ("GET", ["webhooks", id, "invocations", invocation, "attempts"]) => {
                 Route::WebhookAttempts(owned(id), owned(invocation))
             }
+            ("GET", ["oauth", "tokens", "current"]) => Route::OAuthTokenCurrent,
+            ("DELETE", ["oauth", "tokens", id]) => Route::OAuthTokenRevoke(owned(id)),
             _ => return None,
         };
         Some(route)
@@ -231,6 +238,59 @@ impl Route {
             | Route::WebhookInvocations(_)
             | Route::WebhookAttempts(_, _) => ApiFamily::Webhooks,
             _ => ApiFamily::Support,
+        }
+    }
+
+    /// The resource an OAuth `<resource>:read|write` scope must name to reach this
+    /// endpoint; `None` for endpoints only `read`/`write` open.
+    pub fn resource(&self) -> Option<&'static str> {
+        match self {
+            Route::UsersMe
+            | Route::UsersList
+            | Route::UserShow(_)
+            | Route::UsersShowMany
+            | Route::UsersSearch
+            | Route::UserCreate
+            | Route::UserCreateOrUpdate
+            | Route::UsersCreateMany
+            | Route::UserUpdate(_)
+            | Route::UserDelete(_)
+            | Route::CustomRole(_) => Some("users"),
+            Route::TicketsList
+            | Route::TicketCreate
+            | Route::TicketsCreateMany
+            | Route::TicketsShowMany
+            | Route::TicketShow(_)
+            | Route::TicketUpdate(_)
+            | Route::TicketDelete(_)
+            | Route::TicketComments(_)
+            | Route::TicketAudits(_)
+            | Route::AuditsList
+            | Route::TagsList => Some("tickets"),
+            Route::TicketFieldsList
+            | Route::TicketFieldCreate
+            | Route::TicketFieldShow(_)
+            | Route::TicketFieldUpdate(_)
+            | Route::TicketFieldDelete(_) => Some("ticket_fields"),
+            Route::TriggersList
+            | Route::TriggerCreate
+            | Route::TriggerShow(_)
+            | Route::TriggerUpdate(_)
+            | Route::TriggerDelete(_) => Some("triggers"),
+            Route::WebhooksList
+            | Route::WebhookCreate
+            | Route::WebhookTest
+            | Route::WebhookShow(_)
+            | Route::WebhookUpdate(_)
+            | Route::WebhookPatch(_)
+            | Route::WebhookDelete(_)
+            | Route::WebhookSecretShow(_)
+            | Route::WebhookSecretReset(_)
+            | Route::WebhookInvocations(_)
+            | Route::WebhookAttempts(_, _) => Some("webhooks"),
+            Route::OAuthTokenCurrent | Route::OAuthTokenRevoke(_) => Some("oauth_tokens"),
+            // A job can belong to tickets or users; only the plain scopes reach it.
+            Route::JobStatus(_) => None,
         }
     }
 
@@ -311,6 +371,8 @@ impl Route {
             Route::WebhookAttempts(id, invocation) => {
                 webhooks::attempts(account, call, id, invocation)
             }
+            Route::OAuthTokenCurrent => oauth::current(account, call),
+            Route::OAuthTokenRevoke(id) => oauth::revoke(account, call, id),
             Route::WebhookTest => Err(ApiError::InvalidEndpoint),
         }
     }
@@ -393,7 +455,7 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
         path: addressee.path.clone(),
         query: parts.uri.query().unwrap_or("").to_owned(),
         status: 0,
-        body: redacted_body(&body),
+        body: redacted_body(&body, path.starts_with("/oauth/")),
         at: crate::clock::seconds(sim.state.clock.now()),
     };
     let fault = sim.faults().take(parts.method.as_str(), &path);
@@ -459,6 +521,16 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
                 .collect()
         })
         .unwrap_or_default();
+    if let Some(reply) = oauth_endpoint(
+        &sim,
+        &parts.method,
+        &path,
+        &query_pairs,
+        &body,
+        &addressee.origin,
+    ) {
+        return sim.finish(log, reply, ApiFamily::Support);
+    }
     let mut call = Call {
         method: parts.method,
         path,
@@ -467,6 +539,7 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
         body,
         origin: addressee.origin,
         caller: Caller::Anonymous,
+        token_id: None,
         now: sim.state.clock.now(),
     };
     let Some(route) = Route::find(&call.method, &call.path) else {
@@ -477,14 +550,26 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
         );
     };
     let family = route.family();
-    let caller = {
-        let account = sim.account();
-        authenticate(&account, &call.headers)
+    let identity = {
+        let mut account = sim.account();
+        authenticate(&mut account, &call.headers, call.now)
     };
-    call.caller = match caller {
-        Ok(caller) => caller,
+    let identity = match identity {
+        Ok(identity) => identity,
         Err(error) => return sim.finish(log, error.into_reply(), family),
     };
+    call.caller = identity.caller;
+    if let Some((token_id, scopes)) = identity.token {
+        call.token_id = Some(token_id);
+        let access = if matches!(call.method, Method::GET | Method::HEAD) {
+            Access::Read
+        } else {
+            Access::Write
+        };
+        if let Err(missing) = scopes.permit(access, route.resource()) {
+            return sim.finish(log, ApiError::MissingScope(missing).into_reply(), family);
+        }
+    }
     let buckets = route.buckets(&sim, call.caller);
     let verdict = sim.rate_limits().admit(&buckets, call.now);
     let reply = match verdict {
@@ -593,6 +678,30 @@ async fn run_webhook_test(sim: &Simulator, call: &Call) -> ApiResult {
     })
 }
 
+/// The OAuth endpoints outside `/api/v2` (consent page, its form, the token endpoint), or
+/// `None` for any other path.
+fn oauth_endpoint(
+    sim: &Simulator,
+    method: &Method,
+    path: &str,
+    query: &[(String, String)],
+    body: &Bytes,
+    origin: &str,
+) -> Option<Reply> {
+    let rest = path.strip_prefix("/oauth/")?;
+    let now = sim.state.clock.now();
+    let mut account = sim.account();
+    let reply = match (method.as_str(), rest.trim_end_matches('/')) {
+        ("GET", "authorizations/new") => {
+            oauth::authorization_page(&mut account, query, origin, now)
+        }
+        ("POST", "authorizations") => oauth::decide(&mut account, body, now),
+        ("POST", "tokens") => oauth::token(&mut account, body, now),
+        _ => ApiError::InvalidEndpoint.into_reply(),
+    };
+    Some(reply)
+}
+
 /// Keys whose values are credentials; the request log shows them as `<redacted>`.
 const SECRET_KEYS: [&str; 7] = [
     "password",
@@ -604,28 +713,49 @@ const SECRET_KEYS: [&str; 7] = [
     "signing_secret",
 ];
 
+/// Further keys that are credentials on the OAuth endpoints (an authorization code and its
+/// PKCE verifier can be exchanged for tokens).
+const OAUTH_SECRET_KEYS: [&str; 2] = ["code", "code_verifier"];
+
 /// The request body as the request log keeps it: JSON with credential values redacted
-/// (webhook authentication, OAuth secrets), anything else as text.
-fn redacted_body(body: &Bytes) -> String {
-    fn redact(value: &mut serde_json::Value) {
+/// (webhook authentication, OAuth secrets), anything else as text. OAuth bodies may also be
+/// form-encoded; their credential values are redacted the same way.
+fn redacted_body(body: &Bytes, oauth: bool) -> String {
+    let secret =
+        |key: &str| SECRET_KEYS.contains(&key) || (oauth && OAUTH_SECRET_KEYS.contains(&key));
+    fn redact(value: &mut serde_json::Value, secret: &dyn Fn(&str) -> bool) {
         match value {
             serde_json::Value::Object(map) => {
                 for (key, value) in map.iter_mut() {
-                    if SECRET_KEYS.contains(&key.as_str()) && !value.is_null() {
+                    if secret(key) && !value.is_null() {
                         *value = serde_json::Value::String("<redacted>".to_owned());
                     } else {
-                        redact(value);
+                        redact(value, secret);
                     }
                 }
             }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+            serde_json::Value::Array(items) => {
+                items.iter_mut().for_each(|item| redact(item, secret))
+            }
             _ => {}
         }
     }
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut value) => {
-            redact(&mut value);
+            redact(&mut value, &secret);
             value.to_string()
+        }
+        Err(_) if oauth => {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (key, value) in url::form_urlencoded::parse(body) {
+                let value = if secret(&key) {
+                    "<redacted>".into()
+                } else {
+                    value
+                };
+                form.append_pair(&key, &value);
+            }
+            form.finish()
         }
         Err(_) => String::from_utf8_lossy(body).into_owned(),
     }

@@ -11,6 +11,8 @@ async fn binary_prints_address_and_credentials_then_serves() {
             "127.0.0.1:0",
             "--admin-token",
             "fixed-admin-token-for-the-binary-test",
+            "--oauth-relay-secret",
+            "fixed-relay-secret-for-the-binary-test",
         ])
         .stdout(Stdio::piped())
         .spawn()
@@ -44,6 +46,17 @@ async fn binary_prints_address_and_credentials_then_serves() {
     assert!(credentials[1..]
         .iter()
         .all(|(role, _, token)| role == "agent" && token.len() == 40));
+    // After the tokens: `oauth-client <identifier> secret <secret or ->`, public client first.
+    let clients: Vec<String> = (0..2)
+        .map(|_| lines.next().expect("an OAuth client line").expect("utf-8"))
+        .collect();
+    assert_eq!(
+        clients,
+        [
+            "oauth-client handoff_console secret -",
+            "oauth-client handoff_relay secret fixed-relay-secret-for-the-binary-test",
+        ]
+    );
 
     let response = reqwest::Client::new()
         .get(format!("{base_url}/api/v2/users/me.json"))

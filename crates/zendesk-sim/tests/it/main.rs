@@ -9,6 +9,7 @@ mod accounts;
 mod binary;
 mod conformance;
 mod control;
+mod oauth;
 mod tickets;
 mod triggers;
 mod users;

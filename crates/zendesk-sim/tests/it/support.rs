@@ -74,6 +74,12 @@ impl Exchange {
         self.header("authorization", &value)
     }
 
+    /// A raw body (e.g. a form); the caller sets the content type.
+    pub fn body(mut self, body: Vec<u8>) -> Exchange {
+        self.body = Some(body);
+        self
+    }
+
     pub fn json(mut self, body: Value) -> Exchange {
         self.body = Some(body.to_string().into_bytes());
         self.header("content-type", "application/json")

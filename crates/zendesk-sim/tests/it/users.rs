@@ -138,8 +138,8 @@ async fn users_me_answers_per_credential_kind() {
             Value::Null,
         ),
         (
-            "bearer before OAuth exists",
-            Some("Bearer abc".to_owned()),
+            "another scheme (bearer tokens are in oauth.rs)",
+            Some("Digest username=\"admin\"".to_owned()),
             401,
             None,
             None,
