@@ -225,16 +225,31 @@ mod tests {
         });
         let visits = [
             (format!("{origin}/favicon.ico"), 404, ""),
-            (format!("{redirect}?code=stolen&state=other-state"), 400, "does not match"),
+            (
+                format!("{redirect}?code=stolen&state=other-state"),
+                400,
+                "does not match",
+            ),
             (format!("{redirect}?code=stolen"), 400, "does not match"),
-            (format!("{redirect}?state=expected-state"), 400, "incomplete"),
-            (format!("{redirect}?code=c0de&state=expected-state"), 200, "You can close this tab"),
+            (
+                format!("{redirect}?state=expected-state"),
+                400,
+                "incomplete",
+            ),
+            (
+                format!("{redirect}?code=c0de&state=expected-state"),
+                200,
+                "You can close this tab",
+            ),
         ];
         for (url, status, says) in visits {
             let (got, body) = get(&url).await;
             assert_eq!(got, status, "{url}: {body}");
             assert!(body.contains(says), "{url}: {body}");
-            assert!(!body.contains("stolen") && !body.contains("c0de"), "nothing is echoed: {body}");
+            assert!(
+                !body.contains("stolen") && !body.contains("c0de"),
+                "nothing is echoed: {body}"
+            );
         }
         let answer = waiting.await.unwrap_or_else(|e| panic!("{e}"));
         assert!(
@@ -252,10 +267,14 @@ mod tests {
         let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
         let redirect = loopback.redirect_uri();
         let waiting = tokio::spawn(async move {
-            loopback.wait("s", Duration::from_secs(30), &Cancel::new()).await
+            loopback
+                .wait("s", Duration::from_secs(30), &Cancel::new())
+                .await
         });
-        let (status, body) =
-            get(&format!("{redirect}?error=access_denied&error_description=No&state=s")).await;
+        let (status, body) = get(&format!(
+            "{redirect}?error=access_denied&error_description=No&state=s"
+        ))
+        .await;
         assert_eq!(status, 200, "{body}");
         let answer = waiting.await.unwrap_or_else(|e| panic!("{e}"));
         assert!(
@@ -268,8 +287,14 @@ mod tests {
         let timed_out = loopback
             .wait("s", Duration::from_millis(50), &Cancel::new())
             .await;
-        assert!(matches!(timed_out, Err(WaitError::TimedOut(_))), "{timed_out:?}");
-        assert!(reqwest::get(&redirect).await.is_err(), "closed after the deadline");
+        assert!(
+            matches!(timed_out, Err(WaitError::TimedOut(_))),
+            "{timed_out:?}"
+        );
+        assert!(
+            reqwest::get(&redirect).await.is_err(),
+            "closed after the deadline"
+        );
 
         let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
         let redirect = loopback.redirect_uri();
@@ -280,7 +305,13 @@ mod tests {
             canceller.cancel();
         });
         let cancelled = loopback.wait("s", Duration::from_secs(30), &cancel).await;
-        assert!(matches!(cancelled, Err(WaitError::Cancelled)), "{cancelled:?}");
-        assert!(reqwest::get(&redirect).await.is_err(), "closed after cancel");
+        assert!(
+            matches!(cancelled, Err(WaitError::Cancelled)),
+            "{cancelled:?}"
+        );
+        assert!(
+            reqwest::get(&redirect).await.is_err(),
+            "closed after cancel"
+        );
     }
 }

@@ -284,3 +284,247 @@ async fn an_unreachable_keychain_is_named_and_nothing_is_saved() {
         assert_no_token(output);
     }
 }
+
+/// A stand-in for the system browser, as `HANDOFF_BROWSER` names it: fetches the URL it is given and follows
+/// the redirects (the simulator's consent approves at once), like an admin clicking Allow.
+fn browser_script(dir: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("play-browser.sh");
+    std::fs::write(&path, "#!/bin/sh\nexec curl -sfL -o /dev/null \"$1\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    path.to_string_lossy().into_owned()
+}
+
+/// The access and refresh tokens the profile in `data_dir` holds, to grep outputs for.
+fn stored_secrets(data_dir: &str) -> Vec<String> {
+    let profile = handoff::profile::Profile::open(
+        std::path::Path::new(data_dir),
+        handoff::keychain::SecretStoreKind::Keychain,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    crate::oauth::stored_tokens(&profile)
+        .map(|t| {
+            let mut secrets = vec![t.access_token.expose_secret().to_owned()];
+            secrets.extend(t.refresh_token.map(|r| r.expose_secret().to_owned()));
+            secrets
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_with_oauth_and_client_credentials_through_the_cli() {
+    let sim = crate::oauth::oauth_simulator().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = data.path().to_str().unwrap_or_default().to_owned();
+    let browser = browser_script(dir.path());
+    let env = [("HANDOFF_BROWSER", browser.as_str())];
+    let base = [
+        "--data-dir",
+        &data_dir,
+        "connect",
+        "--zendesk-url",
+        &sim.base_url,
+        "--subdomain",
+        "d3v-sim",
+    ];
+
+    let oauth_args: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--oauth", "--client-id", zendesk_sim::CONSOLE_CLIENT])
+        .collect();
+    let oauth = handoff(&oauth_args, "", &env);
+    assert_eq!(oauth.status.code(), Some(0), "{}", text(&oauth));
+    for says in [
+        "Sign in with Zendesk at this address",
+        "/oauth/authorizations/new?response_type=code",
+        "[ok  ] Zendesk granted access",
+        "[ok  ] Token has the scopes the console needs",
+        "Connected to d3v-sim.zendesk.com as Ada Admin (admin)",
+        "Auth method: OAuth, client handoff_console (browser sign-in)",
+    ] {
+        assert!(
+            text(&oauth).contains(says),
+            "should say {says:?}:\n{}",
+            text(&oauth)
+        );
+    }
+    assert!(
+        !text(&oauth).contains("API tokens stop working"),
+        "{}",
+        text(&oauth)
+    );
+    let signed_in = stored_secrets(&data_dir);
+    assert_eq!(signed_in.len(), 2, "the pair is in the keychain");
+
+    let status = handoff(
+        &["--data-dir", &data_dir, "status", "--verify", "--json"],
+        "",
+        &[],
+    );
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    let value: serde_json::Value =
+        serde_json::from_slice(&status.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&status)));
+    assert_eq!(value["connection"]["auth_method"], "oauth");
+    assert_eq!(value["connection"]["state"], "connected");
+    assert_eq!(
+        value["connection"]["oauth"]["client_id"],
+        zendesk_sim::CONSOLE_CLIENT
+    );
+    assert_eq!(
+        value["connection"]["api_token_deadline"],
+        serde_json::Value::Null
+    );
+    assert_eq!(value["verified"], true);
+
+    let relay_args: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain([
+            "--client-credentials",
+            "--client-id",
+            zendesk_sim::RELAY_CLIENT,
+            "--client-secret-stdin",
+            "--json",
+        ])
+        .collect();
+    let relay = handoff(
+        &relay_args,
+        &format!("{}\n", crate::oauth::RELAY_SECRET),
+        &[],
+    );
+    assert_eq!(relay.status.code(), Some(0), "{}", text(&relay));
+    let report: serde_json::Value =
+        serde_json::from_slice(&relay.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&relay)));
+    assert_eq!(report["saved"], true);
+    assert_eq!(report["connection"]["oauth"]["grant"], "client_credentials");
+    assert_eq!(report["checks"].as_array().map(Vec::len), Some(8));
+
+    let mut secrets = signed_in;
+    secrets.extend(stored_secrets(&data_dir));
+    secrets.push(crate::oauth::RELAY_SECRET.to_owned());
+    for output in [&oauth, &status, &relay] {
+        for secret in &secrets {
+            assert!(
+                !text(output).contains(secret.as_str()),
+                "a secret leaked:\n{}",
+                text(output)
+            );
+        }
+    }
+    for secret in &secrets {
+        assert_no_file_contains(data.path(), secret);
+    }
+}
+
+/// The process dies at each point of a token refresh (`HANDOFF_FAULT` aborts it there, as `kill -9` would).
+/// On restart the product either works with the pair it stored, or says "reconnect required" (exit 6): never
+/// a connection that looks fine and fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_at_any_point_of_a_refresh_leaves_a_working_pair_or_the_reconnect_state() {
+    use std::os::unix::process::ExitStatusExt;
+
+    // (fault point, whether the stored pair still works after the restart)
+    let table = [
+        // Marker written, Zendesk not asked yet: the old pair is alive, and renews on the next call.
+        ("after_marker", true),
+        // Zendesk renewed (and so killed the old pair), the answer died with the process: reconnect.
+        ("after_token_response", false),
+        // The new pair reached the keychain, SQLite still has the marker and the old expiry: the new pair works.
+        ("after_keychain_write", true),
+        // Everything stored; the process died after.
+        ("after_store_update", true),
+    ];
+    assert_eq!(
+        table.map(|(point, _)| point).as_slice(),
+        handoff::oauth::REFRESH_FAULT_POINTS,
+        "every fault point is covered"
+    );
+    for (point, survives) in table {
+        let sim = crate::oauth::oauth_simulator().await;
+        let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let data_dir = data.path().to_str().unwrap_or_default().to_owned();
+        let profile = crate::profile(&data);
+        crate::oauth::connected(&sim, &profile, &handoff::clock::Clock::system()).await;
+        // Zendesk's clock moves past the token's life; the CLI's does not, so its first call earns a 401 and a
+        // refresh.
+        sim.sim
+            .clock()
+            .advance(std::time::Duration::from_secs(1801));
+
+        let fault = format!("refresh:{point}");
+        let crashed = handoff(
+            &["--data-dir", &data_dir, "status", "--verify"],
+            "",
+            &[("HANDOFF_FAULT", fault.as_str())],
+        );
+        assert_eq!(
+            crashed.status.signal(),
+            Some(6),
+            "{point}: aborted at the fault: {}",
+            text(&crashed)
+        );
+
+        let restarted = handoff(&["--data-dir", &data_dir, "status", "--json"], "", &[]);
+        let verified = handoff(&["--data-dir", &data_dir, "status", "--verify"], "", &[]);
+        let value: serde_json::Value = serde_json::from_slice(&restarted.stdout)
+            .unwrap_or_else(|e| panic!("{point}: {e}: {}", text(&restarted)));
+        let connection = &value["connection"];
+        assert_eq!(
+            connection["refresh_interrupted"], false,
+            "{point}: start-up resolved the marker"
+        );
+        if survives {
+            assert_eq!(
+                restarted.status.code(),
+                Some(0),
+                "{point}: {}",
+                text(&restarted)
+            );
+            assert_eq!(connection["state"], "connected", "{point}");
+            assert_eq!(
+                verified.status.code(),
+                Some(0),
+                "{point}: the stored pair works: {}",
+                text(&verified)
+            );
+            let tokens =
+                crate::oauth::stored_tokens(&profile).unwrap_or_else(|| panic!("{point}: pair"));
+            assert!(
+                crate::oauth::accepted(&sim, &tokens.access_token).await,
+                "{point}"
+            );
+        } else {
+            assert_eq!(
+                restarted.status.code(),
+                Some(6),
+                "{point}: {}",
+                text(&restarted)
+            );
+            assert_eq!(connection["state"], "reconnect_required", "{point}");
+            assert_eq!(
+                verified.status.code(),
+                Some(6),
+                "{point}: {}",
+                text(&verified)
+            );
+            assert!(
+                text(&verified).contains("RECONNECT REQUIRED"),
+                "{point}: {}",
+                text(&verified)
+            );
+        }
+        let secrets = stored_secrets(&data_dir);
+        for output in [&crashed, &restarted, &verified] {
+            for secret in &secrets {
+                assert!(
+                    !text(output).contains(secret.as_str()),
+                    "{point}: a token leaked"
+                );
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 mod cli;
 mod connect;
+mod oauth;
 
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::Profile;
