@@ -3,6 +3,7 @@
 
 mod cli;
 mod connect;
+mod keychain;
 mod oauth;
 
 use handoff::keychain::SecretStoreKind;

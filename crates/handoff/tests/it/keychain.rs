@@ -1,0 +1,144 @@
+//! Each way the keychain can be out of reach gets exit code 4 and a message naming what to start or install,
+//! never a silent fallback and never a hang: no bus at all, a bus with no Secret Service on it, and a Secret
+//! Service whose keyring is locked.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{simulator, CANARY_TOKEN};
+
+/// A session bus with no service activation: nothing can start a Secret Service behind the test's back (with
+/// activation, D-Bus would start gnome-keyring, which then waits on an unlock prompt).
+const BARE_SESSION_BUS: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+/// Runs `program args` with the token on stdin, without a display (so no prompt can open), and kills it after
+/// 30 s: a keychain that hangs is a failure too.
+fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("DISPLAY")
+        .env_remove("HANDOFF_SECRET_STORE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    if let Some(mut input) = child.stdin.take() {
+        input
+            .write_all(CANARY_TOKEN.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().ok().flatten().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{program} {args:?} hung on the keychain");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_keychain_is_named_and_nothing_is_saved() {
+    let sim = simulator().await;
+    let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bus_config = scratch.path().join("session.conf");
+    std::fs::write(&bus_config, BARE_SESSION_BUS).unwrap_or_else(|e| panic!("{e}"));
+    let bus_config = bus_config.to_str().unwrap_or_default().to_owned();
+    let keyring_home = scratch.path().join("keyring-home");
+    let keyring_home = keyring_home.to_str().unwrap_or_default().to_owned();
+    let handoff = env!("CARGO_BIN_EXE_handoff");
+
+    // (case, program, arguments before handoff's own, environment, what the message must name)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Vec<&'a str>,
+        Vec<(&'a str, &'a str)>,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "no session bus",
+            handoff,
+            vec![],
+            vec![("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+            "dbus-run-session",
+        ),
+        (
+            "a bus without a Secret Service",
+            "dbus-run-session",
+            vec!["--config-file", &bus_config, "--", handoff],
+            vec![],
+            "no secret service is running",
+        ),
+        (
+            "a locked keyring",
+            "dbus-run-session",
+            vec![
+                "--config-file", &bus_config, "--", "sh", "-c",
+                "gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec \"$0\" \"$@\"", handoff,
+            ],
+            vec![("XDG_DATA_HOME", &keyring_home)],
+            "the keychain is locked",
+        ),
+    ];
+    for (case, program, mut args, env, advice) in cases {
+        let data_dir = scratch.path().join(case.replace(' ', "-"));
+        let data_dir = data_dir.to_str().unwrap_or_default().to_owned();
+        args.extend([
+            "--data-dir",
+            &data_dir,
+            "connect",
+            "--zendesk-url",
+            &sim.base_url,
+            "--subdomain",
+            "d3v-sim",
+            "--email",
+            "admin@example.com",
+            "--token-stdin",
+        ]);
+        let output = run(program, &args, &env);
+        assert_eq!(output.status.code(), Some(4), "{case}: {}", text(&output));
+        assert!(
+            text(&output).to_lowercase().contains(advice),
+            "{case}: the message should say {advice:?}: {}",
+            text(&output)
+        );
+        assert!(
+            !text(&output).contains(CANARY_TOKEN),
+            "{case}: the token leaked: {}",
+            text(&output)
+        );
+        let status = run(handoff, &["--data-dir", &data_dir, "status"], &[]);
+        assert_eq!(
+            status.status.code(),
+            Some(5),
+            "{case}: nothing may be saved: {}",
+            text(&status)
+        );
+    }
+}
