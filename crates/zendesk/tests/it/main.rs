@@ -5,6 +5,7 @@
 
 mod behaviour;
 mod bodies;
+mod oauth;
 mod scripted;
 mod shared;
 mod simulator;
