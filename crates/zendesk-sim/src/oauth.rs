@@ -314,6 +314,14 @@ impl OAuthRegistry {
         let refresh_seconds = requested
             .refresh
             .unwrap_or(self.lifetimes.refresh.as_secs());
+        // Pairs that can never authenticate or refresh again are forgotten, so a long-running
+        // simulator (demo mode refreshing every half hour) keeps a bounded list. A forgotten
+        // token is refused exactly as a revoked or expired one is.
+        self.grants.retain(|grant| {
+            !grant.revoked
+                && (grant.expires_at > now
+                    || grant.refresh_expires_at.is_some_and(|expiry| expiry > now))
+        });
         let id = self.next_token_id;
         self.next_token_id += 1;
         let access = random_token(TOKEN_LENGTH);
