@@ -1,10 +1,17 @@
 //! Demo mode: the Zendesk simulator runs in this process, seeded from a real account dump, and the profile is
-//! connected to it through the very same Verify & Save path a real account takes.
+//! connected to it through the very same Verify & Save path a real account takes — with OAuth, the way in a new
+//! account has: the sandbox's confidential client and its secret (client credentials, so no browser).
 
 use jiff::Timestamp;
-use zendesk_sim::{RunningSimulator, SimConfig};
+use zendesk::SecretString;
+use zendesk_sim::{OAuthClientKind, RunningSimulator, SimConfig};
 
-use crate::connect::{verify_and_save, Check, ConnectInput, ConnectOptions, VerifyReport};
+use crate::clock::Clock;
+use crate::connect::{
+    verify_and_save_oauth, Check, ConnectOptions, OAuthConnectInput, SignIn, VerifyReport,
+};
+use crate::oauth::browser::{Browser, BrowserError};
+use crate::oauth::{Cancel, GrantKind};
 use crate::profile::Profile;
 use crate::ConnectError;
 
@@ -23,6 +30,20 @@ pub enum DemoError {
     Connect(#[from] ConnectError),
     #[error("the sandbox account did not pass Verify & Save: {0}")]
     Checks(String),
+    #[error("the sandbox account has no confidential OAuth client to connect with")]
+    NoClient,
+}
+
+/// Client credentials need no browser; the sandbox never opens one.
+struct NoBrowser;
+
+impl Browser for NoBrowser {
+    fn open(&self, _url: &url::Url) -> Result<(), BrowserError> {
+        Err(BrowserError {
+            command: "none".to_owned(),
+            reason: "the sandbox signs in without a browser".to_owned(),
+        })
+    }
 }
 
 /// Starts the simulator on a free loopback port and connects `profile` to it as the seeded admin.
@@ -34,16 +55,34 @@ pub async fn start(
     let simulator = zendesk_sim::spawn(SimConfig::default())
         .await
         .map_err(DemoError::Start)?;
-    let admin = simulator.sim.admin();
-    let input = ConnectInput {
+    let client = simulator
+        .sim
+        .oauth_clients()
+        .into_iter()
+        .find(|client| client.kind == OAuthClientKind::Confidential && client.secret.is_some())
+        .ok_or(DemoError::NoClient)?;
+    let input = OAuthConnectInput {
         subdomain: simulator.sim.subdomain().to_owned(),
-        email: admin.email.clone(),
-        token: admin.token.clone().into(),
+        client_id: client.identifier.clone(),
+        client_secret: client.secret.as_deref().map(SecretString::from),
+        grant: GrantKind::ClientCredentials,
         default_agent_id: None,
         base_url: Some(simulator.base_url.clone()),
     };
-    let report =
-        verify_and_save(profile, input, ConnectOptions { demo: true }, now, on_check).await?;
+    let sign_in = SignIn {
+        browser: &NoBrowser,
+        cancel: Cancel::new(),
+        wait: crate::connect::DEFAULT_SIGN_IN_WAIT,
+    };
+    let report = verify_and_save_oauth(
+        profile,
+        input,
+        sign_in,
+        ConnectOptions { demo: true },
+        &Clock::starting_at(now),
+        on_check,
+    )
+    .await?;
     if !report.saved() {
         let failed: Vec<String> = report
             .checks

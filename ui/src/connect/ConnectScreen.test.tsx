@@ -18,6 +18,7 @@ import {
   type CommandHandler,
 } from '../test/ipc';
 import { renderApp } from '../test/render';
+import { scrolledIntoView } from '../test/setup';
 
 const NORMALIZED = { subdomain: 'acme', host: 'acme.zendesk.com' };
 
@@ -511,6 +512,7 @@ describe('OAuth sign-in', () => {
 
     const waiting = screen.getByTestId('connect-oauth-waiting');
     expect(waiting.textContent).toContain('Waiting for you to approve in the browser…');
+    expect(scrolledIntoView).toContain(waiting);
     await user.click(screen.getByTestId('connect-oauth-cancel'));
     expect(callsOf(spy, 'cancel_sign_in')).toEqual([{}]);
 

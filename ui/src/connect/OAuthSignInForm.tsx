@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
 import { Button } from '@zendeskgarden/react-buttons';
@@ -101,6 +101,13 @@ export function OAuthSignInForm({
   }
 
   const waitingForBrowser = running && checks.some((check) => check.id === 'authorization' && check.status === 'running');
+  // The form is taller than the window: the admin must see that the console waits for the browser, and the Cancel.
+  const waitingRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (waitingForBrowser) {
+      waitingRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    }
+  }, [waitingForBrowser]);
   const subdomainError = shownError('subdomain') ?? (normalized.state === 'invalid' ? normalized.message : undefined);
 
   return (
@@ -228,7 +235,7 @@ export function OAuthSignInForm({
         </Actions>
       </Form>
       {waitingForBrowser && (
-        <Waiting data-testid="connect-oauth-waiting" role="status">
+        <Waiting data-testid="connect-oauth-waiting" role="status" ref={waitingRef}>
           <Spinner size="20px" delayMS={0} aria-hidden="true" />
           <span>Waiting for you to approve in the browser…</span>
           <Button

@@ -10,8 +10,20 @@ if (typeof window.matchMedia !== 'function') {
   window.matchMedia = noPreference;
 }
 
+// jsdom does no layout, so it has no `scrollIntoView`; the console calls it to bring progress into view. Tests
+// record the calls instead.
+if (typeof Element.prototype.scrollIntoView !== 'function') {
+  Element.prototype.scrollIntoView = function scrollIntoView() {
+    scrolledIntoView.push(this);
+  };
+}
+
+/** The elements the console scrolled into view, in order (jsdom cannot scroll). */
+export const scrolledIntoView: Element[] = [];
+
 // Vitest reuses one jsdom window per file: unmount what a test rendered and drop its IPC mock before the next.
 afterEach(() => {
   cleanup();
   clearMocks();
+  scrolledIntoView.length = 0;
 });

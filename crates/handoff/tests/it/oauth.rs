@@ -849,3 +849,36 @@ async fn a_refused_refresh_puts_the_connection_in_the_reconnect_state() {
         .unwrap_or_else(|| panic!("saved"));
     assert_eq!(reconnected.reconnect_required, None);
 }
+
+/// The sandbox takes the way in a new account has: OAuth (its confidential client), not a retiring API token.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_connects_with_oauth_and_its_tokens_work() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let profile = profile(&dir);
+    let now = jiff::Timestamp::now();
+
+    let demo = handoff::demo::start(&profile, now, |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let connection = demo
+        .report
+        .connection
+        .clone()
+        .unwrap_or_else(|| panic!("saved"));
+    assert!(connection.demo);
+    assert_eq!(connection.auth_method, connect::AuthMethod::OAuth);
+    assert_eq!(connection.user.name, "Ada Admin");
+    assert_eq!(
+        connection.api_token_deadline(now),
+        None,
+        "no legacy banner in the sandbox"
+    );
+    let verdict = account::verify(&profile, &Clock::system())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(verdict, Some((_, Liveness::Working { user: Some(ref user) })) if user.name == "Ada Admin"),
+        "{verdict:?}"
+    );
+}
