@@ -3,7 +3,9 @@
 //! interrupted token refresh.
 //!
 //! Everything that calls Zendesk after Verify & Save (setup, handoffs, the relay) gets its client from
-//! [`open`], so every call shares one token source: one refresh at a time for the whole process.
+//! [`open`]. Open it once per process and share the [`Account`] (its `Client` clones cheaply): every clone shares
+//! one token source, so there is one refresh at a time. Processes sharing a profile (the CLI beside the console)
+//! meet in the keychain: a refresh Zendesk refuses because another process renewed the pair adopts that pair.
 
 use std::sync::Arc;
 

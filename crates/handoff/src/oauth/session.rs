@@ -10,7 +10,9 @@
 //! - A 401 causes at most one refresh: `invalidate` refreshes only when the rejected token is still the current
 //!   one (a request that raced a refresh just retries with the new token), and the client retries only once.
 //! - A grant Zendesk refuses (`invalid_grant`, `invalid_client`) is final: the connection goes to
-//!   `reconnect_required` (stored, shown by the console and `handoff status`) instead of failing silently.
+//!   `reconnect_required` (stored, shown by the console and `handoff status`) instead of failing silently —
+//!   unless another process (the CLI next to the console) renewed the pair meanwhile: a refused refresh first
+//!   looks for a newer pair in the keychain and adopts it.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -226,6 +228,9 @@ impl OAuthSession {
         let response = match self.token_endpoint.exchange_token(&request).await {
             Ok(response) => response,
             Err(zendesk::Error::BadCredentials { detail }) => {
+                if self.adopt_newer_pair(state).await {
+                    return Ok(());
+                }
                 let reason = format!("Zendesk refused to renew the OAuth token ({detail})");
                 self.give_up(state, &reason);
                 return Err(reconnect_error(&reason));
@@ -269,6 +274,38 @@ impl OAuthSession {
         self.refreshes.fetch_add(1, Ordering::SeqCst);
         tracing::info!(client_id = %self.config.client_id, "renewed the OAuth token");
         Ok(())
+    }
+
+    /// Another process sharing the profile may have renewed the pair (which killed ours) and be about to store
+    /// it: watch the keychain for a short while, and adopt a pair that differs from ours.
+    async fn adopt_newer_pair(&self, state: &mut SessionState) -> bool {
+        const LOOKS: u32 = 8;
+        const PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+        let ours = state.tokens.as_ref().map(|t| t.access_token.clone());
+        for look in 0..LOOKS {
+            if look > 0 {
+                tokio::time::sleep(PAUSE).await;
+            }
+            let stored = match self.keychain.get(SecretName::OAuthTokens) {
+                Ok(Some(stored)) => TokenSet::from_keychain(&stored).ok(),
+                Ok(None) | Err(_) => None,
+            };
+            if let Some(stored) = stored {
+                if Some(&stored.access_token) != ours.as_ref() {
+                    tracing::info!("another process renewed the OAuth token; using its pair");
+                    // The adopted pair is the one in the keychain, so the stored expiry and marker may describe it.
+                    if let Err(error) = self.store.finish_refresh(
+                        stored.expires_at.map(|t| t.to_string()).as_deref(),
+                        stored.refresh_expires_at.map(|t| t.to_string()).as_deref(),
+                    ) {
+                        tracing::warn!(%error, "could not record the adopted token's expiry");
+                    }
+                    state.tokens = Some(stored);
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     fn give_up(&self, state: &mut SessionState, reason: &str) {

@@ -882,3 +882,46 @@ async fn the_sandbox_connects_with_oauth_and_its_tokens_work() {
         "{verdict:?}"
     );
 }
+
+/// The console and the CLI share one profile, so two processes may renew the same pair: the one that loses
+/// (Zendesk refuses its now-dead refresh token) adopts the pair the other stored, instead of asking for a new
+/// sign-in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pair_renewed_by_another_process_is_adopted_not_mistaken_for_a_dead_grant() {
+    let sim = oauth_simulator().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let profile = profile(&dir);
+    connected(&sim, &profile, &Clock::system()).await;
+    let open = || {
+        account::open(&profile, &Clock::system())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("saved"))
+    };
+    let (console, cli) = (open(), open());
+    sim.sim.clock().advance(Duration::from_secs(1801));
+
+    console
+        .client
+        .current_user()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let user = cli
+        .client
+        .current_user()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    assert_eq!(user.name, "Ada Admin");
+    assert_eq!(console.oauth.as_ref().map(|s| s.refreshes()), Some(1));
+    assert_eq!(
+        cli.oauth.as_ref().map(|s| s.refreshes()),
+        Some(0),
+        "the CLI adopted the console's pair"
+    );
+    let stored = profile
+        .connection()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("kept"));
+    assert_eq!(stored.reconnect_required, None);
+    assert!(!stored.refresh_interrupted);
+}
