@@ -27,7 +27,11 @@ use serde_json::{json, Value};
 #[command(
     name = "handoff",
     version,
-    about = "Connect an AI support agent to Zendesk: setup, relay and checks"
+    about = "Connect an AI support agent to Zendesk: setup, relay and checks",
+    after_help = "Exit codes: 0 success; 1 internal or storage failure; 2 bad usage or input; 3 a check failed, \
+                  nothing saved; 4 keychain unavailable; 5 not connected; 6 reconnect required (Zendesk no longer \
+                  accepts the saved credentials: run `handoff connect` again); 7 Zendesk could not be asked \
+                  (`status --verify`)."
 )]
 struct Cli {
     /// The data folder (SQLite, logs). Defaults to $HANDOFF_DATA_DIR, else the desktop app's folder.

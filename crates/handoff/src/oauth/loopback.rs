@@ -63,7 +63,12 @@ pub enum WaitError {
 impl Loopback {
     /// Binds `127.0.0.1:0`: a port the OS picks, reachable only from this machine.
     pub async fn bind() -> std::io::Result<Loopback> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Loopback::on(TcpListener::bind(("127.0.0.1", 0)).await?)
+    }
+
+    /// Serves on a listener the caller bound (it must be on a loopback address for the redirect to be
+    /// accepted by Zendesk).
+    pub fn on(listener: TcpListener) -> std::io::Result<Loopback> {
         let address = listener.local_addr()?;
         Ok(Loopback { listener, address })
     }
