@@ -105,7 +105,7 @@ export function OAuthSignInForm({
   const waitingRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (waitingForBrowser) {
-      waitingRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      waitingRef.current?.scrollIntoView({ block: 'nearest' });
     }
   }, [waitingForBrowser]);
   const subdomainError = shownError('subdomain') ?? (normalized.state === 'invalid' ? normalized.message : undefined);
