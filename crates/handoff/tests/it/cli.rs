@@ -1,35 +1,8 @@
 //! The `handoff` binary as a script would drive it: exit codes, `--json`, and no secret in any output.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use crate::{assert_no_file_contains, simulator, CANARY_TOKEN};
-
-fn handoff(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_handoff"))
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("HANDOFF_SECRET_STORE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run handoff: {e}"));
-    if let Some(mut input) = child.stdin.take() {
-        input
-            .write_all(stdin.as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use crate::{assert_no_file_contains, handoff, simulator, text, CANARY_TOKEN};
 
 fn assert_no_token(output: &Output) {
     assert!(

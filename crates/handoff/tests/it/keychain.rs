@@ -2,11 +2,7 @@
 //! never a silent fallback and never a hang: no bus at all, a bus with no Secret Service on it, and a Secret
 //! Service whose keyring is locked.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-use crate::{simulator, CANARY_TOKEN};
+use crate::{handoff as run_handoff, run, simulator, text, CANARY_TOKEN};
 
 /// A session bus with no service activation: nothing can start a Secret Service behind the test's back (with
 /// activation, D-Bus would start gnome-keyring, which then waits on an unlock prompt).
@@ -23,43 +19,6 @@ const BARE_SESSION_BUS: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DT
   </policy>
 </busconfig>
 "#;
-
-/// Runs `program args` with the token on stdin, without a display (so no prompt can open), and kills it after
-/// 30 s: a keychain that hangs is a failure too.
-fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("DISPLAY")
-        .env_remove("HANDOFF_SECRET_STORE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    if let Some(mut input) = child.stdin.take() {
-        input
-            .write_all(CANARY_TOKEN.as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().ok().flatten().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{program} {args:?} hung on the keychain");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_keychain_is_named_and_nothing_is_saved() {
@@ -121,7 +80,7 @@ async fn an_unreachable_keychain_is_named_and_nothing_is_saved() {
             "admin@example.com",
             "--token-stdin",
         ]);
-        let output = run(program, &args, &env);
+        let output = run(program, &args, CANARY_TOKEN, &env);
         assert_eq!(output.status.code(), Some(4), "{case}: {}", text(&output));
         assert!(
             text(&output).to_lowercase().contains(advice),
@@ -133,7 +92,7 @@ async fn an_unreachable_keychain_is_named_and_nothing_is_saved() {
             "{case}: the token leaked: {}",
             text(&output)
         );
-        let status = run(handoff, &["--data-dir", &data_dir, "status"], &[]);
+        let status = run_handoff(&["--data-dir", &data_dir, "status"], "", &[]);
         assert_eq!(
             status.status.code(),
             Some(5),

@@ -28,6 +28,58 @@ pub fn profile(dir: &tempfile::TempDir) -> Profile {
         .unwrap_or_else(|error| panic!("profile: {error}"))
 }
 
+/// Runs `program args` with `stdin`, without a display (so no keychain prompt can open) and without an inherited
+/// store choice, and kills it after 60 s: a command that hangs is a failure, not a stuck suite.
+pub fn run(
+    program: &str,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let mut child = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("DISPLAY")
+        .env_remove("HANDOFF_SECRET_STORE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    if let Some(mut input) = child.stdin.take() {
+        input
+            .write_all(stdin.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().ok().flatten().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{program} {args:?} hung for 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The `handoff` binary under test, run as [`run`] runs programs.
+pub fn handoff(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> std::process::Output {
+    run(env!("CARGO_BIN_EXE_handoff"), args, stdin, env)
+}
+
+/// Standard output and standard error, as a person would read them.
+pub fn text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 /// Every file under `dir`, read as bytes, must not contain `secret`.
 pub fn assert_no_file_contains(dir: &std::path::Path, secret: &str) {
     let mut pending = vec![dir.to_owned()];
