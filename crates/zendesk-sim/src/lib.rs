@@ -31,6 +31,7 @@ mod config;
 mod control;
 mod delivery;
 mod faults;
+mod jobs;
 mod oauth;
 mod pagination;
 mod placeholders;

@@ -61,16 +61,14 @@ pub(crate) fn offset_page(
         .take(query.per_page)
         .cloned()
         .collect();
+    let per_page = query.per_page.to_string();
     let link = |page: usize| -> Value {
-        let mut pairs: Vec<(String, String)> = call
-            .query_pairs
-            .iter()
-            .filter(|(name, _)| name != "page" && name != "per_page")
-            .cloned()
-            .collect();
-        pairs.push(("page".to_owned(), page.to_string()));
-        pairs.push(("per_page".to_owned(), query.per_page.to_string()));
-        json!(format!("{}{}?{}", call.origin, path, encode_query(&pairs)))
+        page_link(
+            call,
+            path,
+            &["page", "per_page"],
+            &[("page", &page.to_string()), ("per_page", &per_page)],
+        )
     };
     let has_next = start + query.per_page < items.len();
     json!({
@@ -182,17 +180,14 @@ pub(crate) fn cursor_page(
         let Some(cursor) = cursor.as_str() else {
             return Value::Null;
         };
-        let mut pairs: Vec<(String, String)> = call
-            .query_pairs
-            .iter()
-            .filter(|(pair, _)| pair != "page[after]" && pair != "page[before]")
-            .cloned()
-            .collect();
-        if !pairs.iter().any(|(pair, _)| pair == "page[size]") {
-            pairs.push(("page[size]".to_owned(), query.size.to_string()));
+        // The size the request left out is spelled out, so every page link keeps it.
+        let size = query.size.to_string();
+        let mut added = Vec::new();
+        if call.query("page[size]").is_none() {
+            added.push(("page[size]", size.as_str()));
         }
-        pairs.push((name.to_owned(), cursor.to_owned()));
-        json!(format!("{}{}?{}", call.origin, path, encode_query(&pairs)))
+        added.push((name, cursor));
+        page_link(call, path, CURSOR_PARAMETERS, &added)
     };
     json!({
         key: page,
@@ -206,6 +201,31 @@ pub(crate) fn cursor_page(
             "next": link("page[after]", &after_cursor),
         },
     })
+}
+
+/// The query parameters that say which cursor page a request wants.
+pub(crate) const CURSOR_PARAMETERS: &[&str] = &["page[after]", "page[before]"];
+
+/// A link to another page of the same listing: the request's own query without `dropped`,
+/// then `added`.
+pub(crate) fn page_link(
+    call: &Call,
+    path: &str,
+    dropped: &[&str],
+    added: &[(&str, &str)],
+) -> Value {
+    let mut pairs: Vec<(String, String)> = call
+        .query_pairs
+        .iter()
+        .filter(|(name, _)| !dropped.contains(&name.as_str()))
+        .cloned()
+        .collect();
+    pairs.extend(
+        added
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+    );
+    json!(format!("{}{}?{}", call.origin, path, encode_query(&pairs)))
 }
 
 /// Cursors are opaque to clients; here they carry an item position.

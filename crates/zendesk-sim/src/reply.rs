@@ -50,6 +50,11 @@ impl Reply {
         Reply::json(StatusCode::OK, body)
     }
 
+    /// 201 with a JSON body and the new record's address in `Location`.
+    pub fn created(body: Value, location: impl AsRef<str>) -> Reply {
+        Reply::json(StatusCode::CREATED, body).with_location(location)
+    }
+
     /// A reply without a body (204s).
     pub fn empty(status: StatusCode) -> Reply {
         Reply {
@@ -78,6 +83,12 @@ impl Reply {
             self.headers.push((HeaderName::from_static(name), value));
         }
         self
+    }
+
+    /// Adds the `Location` header Zendesk sends with a record it created (and, recorded, with
+    /// some it updated).
+    pub fn with_location(self, location: impl AsRef<str>) -> Reply {
+        self.with_header("location", location)
     }
 
     /// Turns the reply into an HTTP response, adding the family's content type.
@@ -230,6 +241,12 @@ impl ApiError {
             ),
         }
     }
+}
+
+/// A record's API address, as its `url` and a `Location` header give it:
+/// `{origin}/api/v2/{collection}/{id}.json`.
+pub(crate) fn record_url(origin: &str, collection: &str, id: impl std::fmt::Display) -> String {
+    format!("{origin}/api/v2/{collection}/{id}.json")
 }
 
 /// The handlers' result type.

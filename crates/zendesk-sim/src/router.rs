@@ -22,7 +22,7 @@ use crate::ratelimit::{self, Bucket};
 use crate::reply::{unknown_account_page, ApiError, ApiFamily, ApiResult, Reply};
 use crate::users::{self, Role, User};
 use crate::Simulator;
-use crate::{ticket_fields, tickets, triggers, webhooks};
+use crate::{jobs, ticket_fields, tickets, triggers, webhooks};
 
 /// Largest request body the simulator reads.
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -81,6 +81,25 @@ impl Call {
         }
         serde_json::from_slice(&self.body)
             .map_err(|error| ApiError::bad_json(format!("Request body is not valid JSON: {error}")))
+    }
+
+    /// The object under `key` in the JSON body (`{"ticket": {...}}`), if there is one.
+    pub fn body_object(
+        &self,
+        key: &str,
+    ) -> Result<Option<serde_json::Map<String, Value>>, ApiError> {
+        match self.json_body()?.get(key) {
+            Some(Value::Object(object)) => Ok(Some(object.clone())),
+            _ => Ok(None),
+        }
+    }
+
+    /// The Support API's record body `{"<key>": {...}}`: 400 `InvalidParameter` without it.
+    pub fn record_input(&self, key: &str) -> Result<serde_json::Map<String, Value>, ApiError> {
+        self.body_object(key)?.ok_or_else(|| ApiError::BadRequest {
+            error: "InvalidParameter",
+            description: format!("{key} is required"),
+        })
     }
 
     /// The authenticated user, or 401.
@@ -223,21 +242,13 @@ impl Route {
         Some(route)
     }
 
-    /// Which API family answers this endpoint.
+    /// Which API family answers this endpoint: the webhooks resource is the Webhooks API,
+    /// everything else the Support API.
     pub fn family(&self) -> ApiFamily {
-        match self {
-            Route::WebhooksList
-            | Route::WebhookCreate
-            | Route::WebhookTest
-            | Route::WebhookShow(_)
-            | Route::WebhookUpdate(_)
-            | Route::WebhookPatch(_)
-            | Route::WebhookDelete(_)
-            | Route::WebhookSecretShow(_)
-            | Route::WebhookSecretReset(_)
-            | Route::WebhookInvocations(_)
-            | Route::WebhookAttempts(_, _) => ApiFamily::Webhooks,
-            _ => ApiFamily::Support,
+        if self.resource() == Some("webhooks") {
+            ApiFamily::Webhooks
+        } else {
+            ApiFamily::Support
         }
     }
 
@@ -347,7 +358,7 @@ impl Route {
             Route::TicketAudits(id) => tickets::audits(account, call, id),
             Route::AuditsList => tickets::all_audits(account, call),
             Route::TagsList => tickets::tags(account, call),
-            Route::JobStatus(id) => tickets::job_status(account, call, id),
+            Route::JobStatus(id) => jobs::job_status(account, call, id),
             Route::CustomRole(id) => users::custom_role(account, call, id),
             Route::TicketFieldsList => ticket_fields::list(account, call),
             Route::TicketFieldCreate => ticket_fields::create(account, call),

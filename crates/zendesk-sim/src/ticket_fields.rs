@@ -8,9 +8,9 @@ use serde_json::{json, Map, Value};
 use crate::account::Account;
 use crate::clock::seconds;
 use crate::pagination::{cursor_page, wants_cursor, CursorQuery};
-use crate::reply::{ApiError, ApiResult, Reply};
+use crate::reply::{record_url, ApiError, ApiResult, Reply};
 use crate::router::Call;
-use crate::users::parse_id;
+use crate::users::{existing_id, find_record};
 
 /// A stored ticket field. The JSON object is kept whole (as Zendesk returned it for seeded
 /// fields) so every key round-trips; `url` is rewritten per request.
@@ -94,7 +94,7 @@ impl TicketField {
         let mut object = self.object.clone();
         object.insert(
             "url".to_owned(),
-            json!(format!("{origin}/api/v2/ticket_fields/{}.json", self.id)),
+            json!(record_url(origin, "ticket_fields", self.id)),
         );
         Value::Object(object)
     }
@@ -189,6 +189,14 @@ pub(crate) fn validate_value(field: &TicketField, value: &Value) -> Result<Field
     }
 }
 
+/// A system field's `system_field_options`: `{"name","value"}` pairs.
+fn choices(options: &[(&str, &str)]) -> Value {
+    options
+        .iter()
+        .map(|(name, value)| json!({"name": name, "value": value}))
+        .collect()
+}
+
 /// The system fields every account has (used when a seed brings none).
 pub(crate) fn system_fields(account: &mut Account, now: Timestamp) -> Vec<TicketField> {
     let definitions: [(&str, &str, i64, Value); 8] = [
@@ -198,32 +206,32 @@ pub(crate) fn system_fields(account: &mut Account, now: Timestamp) -> Vec<Ticket
             "status",
             "Status",
             3,
-            json!([
-                {"name": "Open", "value": "open"},
-                {"name": "Pending", "value": "pending"},
-                {"name": "Solved", "value": "solved"},
+            choices(&[
+                ("Open", "open"),
+                ("Pending", "pending"),
+                ("Solved", "solved"),
             ]),
         ),
         (
             "tickettype",
             "Type",
             4,
-            json!([
-                {"name": "Question", "value": "question"},
-                {"name": "Incident", "value": "incident"},
-                {"name": "Problem", "value": "problem"},
-                {"name": "Task", "value": "task"},
+            choices(&[
+                ("Question", "question"),
+                ("Incident", "incident"),
+                ("Problem", "problem"),
+                ("Task", "task"),
             ]),
         ),
         (
             "priority",
             "Priority",
             5,
-            json!([
-                {"name": "Low", "value": "low"},
-                {"name": "Normal", "value": "normal"},
-                {"name": "High", "value": "high"},
-                {"name": "Urgent", "value": "urgent"},
+            choices(&[
+                ("Low", "low"),
+                ("Normal", "normal"),
+                ("High", "high"),
+                ("Urgent", "urgent"),
             ]),
         ),
         ("group", "Group", 6, Value::Null),
@@ -350,10 +358,7 @@ pub(crate) fn list(account: &Account, call: &Call) -> ApiResult {
 /// `GET /api/v2/ticket_fields/{id}`.
 pub(crate) fn show(account: &Account, call: &Call, id: &str) -> ApiResult {
     call.require_staff(account)?;
-    let field = account
-        .ticket_fields
-        .get(&parse_id(id)?)
-        .ok_or(ApiError::RecordNotFound)?;
+    let field = find_record(&account.ticket_fields, id)?;
     Ok(Reply::ok(
         json!({ "ticket_field": field.to_json(&call.origin) }),
     ))
@@ -362,7 +367,7 @@ pub(crate) fn show(account: &Account, call: &Call, id: &str) -> ApiResult {
 /// `POST /api/v2/ticket_fields`: 201 + `Location`.
 pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
     call.require_admin(account)?;
-    let input = field_input(call)?;
+    let input = call.record_input("ticket_field")?;
     let kind = input
         .get("type")
         .and_then(Value::as_str)
@@ -391,23 +396,18 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
     let id = field.id;
     let rendered = field.to_json(&call.origin);
     account.ticket_fields.insert(id, field);
-    Ok(
-        Reply::json(StatusCode::CREATED, json!({ "ticket_field": rendered })).with_header(
-            "location",
-            format!("{}/api/v2/ticket_fields/{id}.json", call.origin),
-        ),
-    )
+    Ok(Reply::created(
+        json!({ "ticket_field": rendered }),
+        record_url(&call.origin, "ticket_fields", id),
+    ))
 }
 
 /// `PUT /api/v2/ticket_fields/{id}`: `id` and `type` are not updatable (reported in
 /// `x-zendesk-api-warn`).
 pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult {
     call.require_admin(account)?;
-    let id = parse_id(id)?;
-    if !account.ticket_fields.contains_key(&id) {
-        return Err(ApiError::RecordNotFound);
-    }
-    let input = field_input(call)?;
+    let id = existing_id(&account.ticket_fields, id)?;
+    let input = call.record_input("ticket_field")?;
     let options = input
         .get("custom_field_options")
         .map(|options| build_options(account, Some(options)));
@@ -428,29 +428,16 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult 
 /// `DELETE /api/v2/ticket_fields/{id}`: 204; system fields cannot be deleted.
 pub(crate) fn delete(account: &mut Account, call: &Call, id: &str) -> ApiResult {
     call.require_admin(account)?;
-    let id = parse_id(id)?;
-    let field = account
-        .ticket_fields
-        .get(&id)
-        .ok_or(ApiError::RecordNotFound)?;
+    let field = find_record(&account.ticket_fields, id)?;
     if !field.is_custom() {
         return Err(ApiError::Unprocessable {
             error: "RecordInvalid",
             description: "System fields cannot be deleted".to_owned(),
         });
     }
+    let id = field.id;
     account.ticket_fields.remove(&id);
     Ok(Reply::empty(StatusCode::NO_CONTENT))
-}
-
-fn field_input(call: &Call) -> Result<Map<String, Value>, ApiError> {
-    match call.json_body()?.get("ticket_field") {
-        Some(Value::Object(field)) => Ok(field.clone()),
-        _ => Err(ApiError::BadRequest {
-            error: "InvalidParameter",
-            description: "ticket_field is required".to_owned(),
-        }),
-    }
 }
 
 /// Keys a ticket field update may carry (`id` and `type` cannot change).
@@ -475,22 +462,9 @@ pub(crate) const UPDATABLE_KEYS: [&str; 18] = [
     "sub_type_id",
 ];
 
-const WRITABLE_KEYS: [&str; 14] = [
-    "title",
-    "description",
-    "position",
-    "active",
-    "required",
-    "collapsed_for_agents",
-    "regexp_for_validation",
-    "title_in_portal",
-    "visible_in_portal",
-    "editable_in_portal",
-    "required_in_portal",
-    "tag",
-    "agent_description",
-    "key",
-];
+/// The updatable keys copied onto the field as given: all but the last four, which are
+/// options, raw texts and the sub type, each handled on its own.
+const WRITABLE_KEYS: &[&str] = UPDATABLE_KEYS.split_at(14).0;
 
 fn apply_field_input(
     field: &mut TicketField,
@@ -498,7 +472,7 @@ fn apply_field_input(
     now: Timestamp,
     creating: bool,
 ) {
-    for key in WRITABLE_KEYS {
+    for &key in WRITABLE_KEYS {
         if let Some(value) = input.get(key) {
             field.object.insert(key.to_owned(), value.clone());
         }

@@ -10,12 +10,13 @@ use serde_json::{json, Map, Value};
 
 use crate::account::Account;
 use crate::clock::seconds;
+use crate::jobs;
 use crate::pagination::{cursor_page, offset_page, wants_cursor, CursorQuery, OffsetQuery};
-use crate::reply::{ApiError, ApiResult, Reply};
+use crate::reply::{record_url, ApiError, ApiResult, Reply};
 use crate::router::Call;
 use crate::rules::{self, UpdateContext, UpdateType};
 use crate::ticket_fields::{validate_value, FieldWrite};
-use crate::users::{parse_id, Role, User};
+use crate::users::{existing_id, find_record, Role, User};
 
 /// Zendesk's cap on comments per ticket.
 pub const MAX_COMMENTS: usize = 5000;
@@ -89,23 +90,19 @@ pub(crate) struct Comment {
 }
 
 impl Comment {
+    /// The comment as the comments endpoint shows it: its audit event plus where it came
+    /// from and when.
     pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "type": "Comment",
-            "author_id": self.author_id,
-            "body": self.body,
-            "html_body": self.html_body,
-            "plain_body": self.body,
-            "public": self.public,
-            "attachments": [],
-            "audit_id": self.audit_id,
-            "via": via_json(self.via_id),
-            "metadata": {"system": {}, "custom": {}},
-            "created_at": seconds(self.created_at),
-        })
+        let mut comment = self.event_json();
+        if let Value::Object(object) = &mut comment {
+            object.insert("via".to_owned(), via_json(self.via_id));
+            object.insert("metadata".to_owned(), json!({"system": {}, "custom": {}}));
+            object.insert("created_at".to_owned(), json!(seconds(self.created_at)));
+        }
+        comment
     }
 
+    /// The comment as an event inside its audit.
     fn event_json(&self) -> Value {
         json!({
             "id": self.id,
@@ -193,7 +190,7 @@ impl Ticket {
             })
             .collect();
         json!({
-            "url": format!("{origin}/api/v2/tickets/{}.json", self.id),
+            "url": record_url(origin, "tickets", self.id),
             "id": self.id,
             "external_id": state.external_id,
             "via": via_json(self.via_id),
@@ -918,16 +915,6 @@ pub(crate) fn changes(before: &TicketState, after: &TicketState) -> Vec<(String,
     changed
 }
 
-fn ticket_input(call: &Call) -> Result<Map<String, Value>, ApiError> {
-    match call.json_body()?.get("ticket") {
-        Some(Value::Object(ticket)) => Ok(ticket.clone()),
-        _ => Err(ApiError::BadRequest {
-            error: "InvalidParameter",
-            description: "ticket is required".to_owned(),
-        }),
-    }
-}
-
 fn ticket_and_audit(account: &Account, call: &Call, written: &Written) -> Result<Value, ApiError> {
     let ticket = account
         .tickets
@@ -964,24 +951,22 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
             }
             let ticket_id = stored.ticket_id;
             let body = stored.response.clone();
-            return Ok(Reply::json(StatusCode::CREATED, body)
-                .with_header(
-                    "location",
-                    format!("{}/api/v2/tickets/{ticket_id}.json", call.origin),
-                )
-                .with_header("x-idempotency-lookup", "hit"));
+            return Ok(
+                Reply::created(body, record_url(&call.origin, "tickets", ticket_id))
+                    .with_header("x-idempotency-lookup", "hit"),
+            );
         }
     }
-    let input = ticket_input(call)?;
+    let input = call.record_input("ticket")?;
     let actor = Actor {
         user_id: user.id,
         via_id: via::API,
     };
     let written = create_ticket(account, &input, actor, call.now)?;
     let body = ticket_and_audit(account, call, &written)?;
-    let mut reply = Reply::json(StatusCode::CREATED, body.clone()).with_header(
-        "location",
-        format!("{}/api/v2/tickets/{}.json", call.origin, written.ticket_id),
+    let mut reply = Reply::created(
+        body.clone(),
+        record_url(&call.origin, "tickets", written.ticket_id),
     );
     if let Some(key) = key {
         account
@@ -995,14 +980,11 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
 /// `PUT /api/v2/tickets/{id}`: 200 `{ticket, audit}`.
 pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult {
     let user = call.user(account)?.clone();
-    let ticket_id = parse_id(id)?;
-    if !account.tickets.contains_key(&ticket_id) {
-        return Err(ApiError::RecordNotFound);
-    }
+    let ticket_id = existing_id(&account.tickets, id)?;
     if user.role == Role::EndUser {
         return Err(ApiError::Forbidden);
     }
-    let input = ticket_input(call)?;
+    let input = call.record_input("ticket")?;
     let actor = Actor {
         user_id: user.id,
         via_id: via::API,
@@ -1015,10 +997,7 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult 
 /// `GET /api/v2/tickets/{id}`.
 pub(crate) fn show(account: &Account, call: &Call, id: &str) -> ApiResult {
     call.require_staff(account)?;
-    let ticket = account
-        .tickets
-        .get(&parse_id(id)?)
-        .ok_or(ApiError::RecordNotFound)?;
+    let ticket = find_record(&account.tickets, id)?;
     Ok(Reply::ok(
         json!({"ticket": ticket.to_json(account, &call.origin)}),
     ))
@@ -1085,10 +1064,7 @@ pub(crate) fn paged(call: &Call, path: &str, key: &str, items: &[Value]) -> ApiR
 
 /// `DELETE /api/v2/tickets/{id}`: 204, no body.
 pub(crate) fn delete(account: &mut Account, call: &Call, id: &str) -> ApiResult {
-    let ticket_id = parse_id(id)?;
-    if !account.tickets.contains_key(&ticket_id) {
-        return Err(ApiError::RecordNotFound);
-    }
+    let ticket_id = existing_id(&account.tickets, id)?;
     call.require_staff(account)?;
     account.tickets.remove(&ticket_id);
     Ok(Reply::empty(StatusCode::NO_CONTENT))
@@ -1097,10 +1073,7 @@ pub(crate) fn delete(account: &mut Account, call: &Call, id: &str) -> ApiResult 
 /// `GET /api/v2/tickets/{id}/comments`.
 pub(crate) fn comments(account: &Account, call: &Call, id: &str) -> ApiResult {
     call.require_staff(account)?;
-    let ticket = account
-        .tickets
-        .get(&parse_id(id)?)
-        .ok_or(ApiError::RecordNotFound)?;
+    let ticket = find_record(&account.tickets, id)?;
     let mut comments: Vec<Value> = ticket.comments.iter().map(Comment::to_json).collect();
     if call.query("sort_order") == Some("desc") || call.query("sort") == Some("-created_at") {
         comments.reverse();
@@ -1116,10 +1089,7 @@ pub(crate) fn comments(account: &Account, call: &Call, id: &str) -> ApiResult {
 /// `GET /api/v2/tickets/{id}/audits`.
 pub(crate) fn audits(account: &Account, call: &Call, id: &str) -> ApiResult {
     call.require_staff(account)?;
-    let ticket = account
-        .tickets
-        .get(&parse_id(id)?)
-        .ok_or(ApiError::RecordNotFound)?;
+    let ticket = find_record(&account.tickets, id)?;
     let audits: Vec<Value> = ticket.audits.iter().map(Audit::to_json).collect();
     paged(
         call,
@@ -1169,23 +1139,7 @@ pub(crate) fn tags(account: &Account, call: &Call) -> ApiResult {
 /// job status whose later reads show it completed.
 pub(crate) fn create_many(account: &mut Account, call: &Call) -> ApiResult {
     let user = call.require_staff(account)?.clone();
-    let body = call.json_body()?;
-    let inputs: Vec<Map<String, Value>> = body
-        .get("tickets")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| item.as_object().cloned())
-                .collect()
-        })
-        .unwrap_or_default();
-    if inputs.len() > 100 {
-        return Err(ApiError::BadRequest {
-            error: "TooManyRecords",
-            description: "Too many tickets, the limit is 100".to_owned(),
-        });
-    }
+    let inputs = jobs::bulk_inputs(call, "tickets")?;
     let actor = Actor {
         user_id: user.id,
         via_id: via::API,
@@ -1199,31 +1153,5 @@ pub(crate) fn create_many(account: &mut Account, call: &Call) -> ApiResult {
             Err(_) => results.push(json!({"index": index, "error": "TicketCreateFailed"})),
         }
     }
-    let job = account.record_job(results, call.now);
-    let total = inputs.len();
-    Ok(Reply::ok(json!({"job_status": {
-        "id": job,
-        "url": format!("{}/api/v2/job_statuses/{job}.json", call.origin),
-        "total": total,
-        "progress": null,
-        "status": "queued",
-        "message": null,
-        "results": null,
-    }})))
-}
-
-/// `GET /api/v2/job_statuses/{id}`.
-pub(crate) fn job_status(account: &Account, call: &Call, id: &str) -> ApiResult {
-    call.require_staff(account)?;
-    let job = account.jobs.get(id).ok_or(ApiError::RecordNotFound)?;
-    let total = job.results.len();
-    Ok(Reply::ok(json!({"job_status": {
-        "id": id,
-        "url": format!("{}/api/v2/job_statuses/{id}.json", call.origin),
-        "total": total,
-        "progress": total,
-        "status": "completed",
-        "message": format!("Completed at {}", job.completed_at.strftime("%Y-%m-%d %H:%M:%S +0000")),
-        "results": job.results,
-    }})))
+    jobs::queued(account, call, results)
 }

@@ -8,9 +8,9 @@ use serde_json::{json, Map, Value};
 use crate::account::Account;
 use crate::clock::seconds;
 use crate::pagination::{cursor_page, offset_page, wants_cursor, CursorQuery, OffsetQuery};
-use crate::reply::{ApiError, ApiResult, Reply};
+use crate::reply::{record_url, ApiError, ApiResult, Reply};
 use crate::router::Call;
-use crate::users::parse_id;
+use crate::users::{existing_id, find_record, parse_id};
 
 /// A stored trigger.
 #[derive(Clone, Debug)]
@@ -67,14 +67,7 @@ impl Trigger {
                 .get("description")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            category_id: value
-                .get("category_id")
-                .and_then(|category| {
-                    category
-                        .as_str()
-                        .map(str::to_owned)
-                        .or_else(|| category.as_u64().map(|id| id.to_string()))
-                })
+            category_id: category_id(value.get("category_id"))
                 .unwrap_or_else(|| default_category.to_owned()),
             default: value
                 .get("default")
@@ -88,7 +81,7 @@ impl Trigger {
     /// The trigger in the recorded shape.
     pub fn to_json(&self, origin: &str) -> Value {
         json!({
-            "url": format!("{origin}/api/v2/triggers/{}.json", self.id),
+            "url": record_url(origin, "triggers", self.id),
             "id": self.id,
             "title": self.title,
             "active": self.active,
@@ -145,21 +138,17 @@ pub(crate) fn list(account: &Account, call: &Call) -> ApiResult {
 /// `GET /api/v2/triggers/{id}`.
 pub(crate) fn show(account: &Account, call: &Call, id: &str) -> ApiResult {
     call.require_staff(account)?;
-    let trigger = account
-        .triggers
-        .get(&parse_id(id)?)
-        .ok_or(ApiError::RecordNotFound)?;
+    let trigger = find_record(&account.triggers, id)?;
     Ok(Reply::ok(json!({"trigger": trigger.to_json(&call.origin)})))
 }
 
-fn trigger_input(call: &Call) -> Result<Map<String, Value>, ApiError> {
-    match call.json_body()?.get("trigger") {
-        Some(Value::Object(trigger)) => Ok(trigger.clone()),
-        _ => Err(ApiError::BadRequest {
-            error: "InvalidParameter",
-            description: "trigger is required".to_owned(),
-        }),
-    }
+/// A `category_id` as Zendesk takes it, a string or a number; stored as text.
+fn category_id(category: Option<&Value>) -> Option<String> {
+    let category = category?;
+    category
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| category.as_u64().map(|id| id.to_string()))
 }
 
 /// Conditions from `conditions{all,any}` or the legacy top-level `all`/`any`.
@@ -181,7 +170,7 @@ fn no_actions() -> ApiError {
 /// category unless told otherwise.
 pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
     call.require_admin(account)?;
-    let input = trigger_input(call)?;
+    let input = call.record_input("trigger")?;
     let title = input
         .get("title")
         .and_then(Value::as_str)
@@ -229,14 +218,7 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
             .get("description")
             .and_then(Value::as_str)
             .map(str::to_owned),
-        category_id: input
-            .get("category_id")
-            .and_then(|category| {
-                category
-                    .as_str()
-                    .map(str::to_owned)
-                    .or_else(|| category.as_u64().map(|id| id.to_string()))
-            })
+        category_id: category_id(input.get("category_id"))
             .unwrap_or_else(|| account.default_trigger_category.clone()),
         default: false,
         created_at: call.now,
@@ -244,23 +226,18 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
     };
     let rendered = trigger.to_json(&call.origin);
     account.triggers.insert(id, trigger);
-    Ok(
-        Reply::json(StatusCode::CREATED, json!({"trigger": rendered})).with_header(
-            "location",
-            format!("{}/api/v2/triggers/{id}.json", call.origin),
-        ),
-    )
+    Ok(Reply::created(
+        json!({"trigger": rendered}),
+        record_url(&call.origin, "triggers", id),
+    ))
 }
 
 /// `PUT /api/v2/triggers/{id}`: 200; conditions and actions, when given, replace the
 /// stored ones wholesale.
 pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult {
     call.require_admin(account)?;
-    let id = parse_id(id)?;
-    if !account.triggers.contains_key(&id) {
-        return Err(ApiError::RecordNotFound);
-    }
-    let input = trigger_input(call)?;
+    let id = existing_id(&account.triggers, id)?;
+    let input = call.record_input("trigger")?;
     let trigger = account
         .triggers
         .get_mut(&id)
@@ -293,21 +270,19 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult 
             .and_then(Value::as_str)
             .map(str::to_owned);
     }
-    if let Some(category) = input.get("category_id").and_then(|category| {
-        category
-            .as_str()
-            .map(str::to_owned)
-            .or_else(|| category.as_u64().map(|id| id.to_string()))
-    }) {
+    if let Some(category) = category_id(input.get("category_id")) {
         trigger.category_id = category;
     }
     trigger.updated_at = call.now;
     let rendered = trigger.to_json(&call.origin);
     // Recorded: the update answer carries a Location header too.
-    Ok(Reply::ok(json!({"trigger": rendered})).with_header(
-        "location",
-        format!("{}/api/v2/triggers/{id}.json", call.origin),
-    ))
+    Ok(
+        Reply::ok(json!({"trigger": rendered})).with_location(record_url(
+            &call.origin,
+            "triggers",
+            id,
+        )),
+    )
 }
 
 /// Keys a `trigger` object may carry (`all`/`any` are the legacy condition form).

@@ -1,14 +1,17 @@
 //! Users: the stored record, its JSON rendering in Zendesk's recorded shape, and the users
 //! endpoints (me, show, show_many, create, create_or_update, search, list, update, delete).
 
+use std::collections::BTreeMap;
+
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde_json::{json, Map, Value};
 
 use crate::account::Account;
 use crate::clock::seconds;
+use crate::jobs;
 use crate::pagination::{offset_page, OffsetQuery};
-use crate::reply::{ApiError, ApiResult, Reply};
+use crate::reply::{record_url, ApiError, ApiResult, Reply};
 use crate::router::{Call, Caller};
 
 /// A user's role as Zendesk names it in JSON.
@@ -140,7 +143,7 @@ impl User {
         let staff = self.role.is_staff();
         json!({
             "id": self.id,
-            "url": format!("{origin}/api/v2/users/{}.json", self.id),
+            "url": record_url(origin, "users", self.id),
             "name": self.name,
             "email": self.email,
             "created_at": seconds(self.created_at),
@@ -333,23 +336,7 @@ fn list_users(call: &Call, users: &[&User], path: &str) -> ApiResult {
 /// status whose later reads show it completed.
 pub(crate) fn create_many(account: &mut Account, call: &Call) -> ApiResult {
     call.require_admin(account)?;
-    let body = call.json_body()?;
-    let inputs: Vec<Map<String, Value>> = body
-        .get("users")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| item.as_object().cloned())
-                .collect()
-        })
-        .unwrap_or_default();
-    if inputs.len() > 100 {
-        return Err(ApiError::BadRequest {
-            error: "TooManyRecords",
-            description: "Too many users, the limit is 100".to_owned(),
-        });
-    }
+    let inputs = jobs::bulk_inputs(call, "users")?;
     let mut results = Vec::new();
     for (index, input) in inputs.into_iter().enumerate() {
         match insert_user(account, call, input) {
@@ -358,17 +345,7 @@ pub(crate) fn create_many(account: &mut Account, call: &Call) -> ApiResult {
                 .push(json!({"index": index, "error": "UserCreateFailed", "status": "Failed"})),
         }
     }
-    let total = results.len();
-    let job = account.record_job(results, call.now);
-    Ok(Reply::ok(json!({"job_status": {
-        "id": job,
-        "url": format!("{}/api/v2/job_statuses/{job}.json", call.origin),
-        "total": total,
-        "progress": null,
-        "status": "queued",
-        "message": null,
-        "results": null,
-    }})))
+    jobs::queued(account, call, results)
 }
 
 /// Zendesk search syntax subset: `email:x`, `name:x`, `external_id:x`, `role:x`, or free text
@@ -397,7 +374,7 @@ fn matches_search(user: &User, query: &str) -> bool {
 /// `POST /api/v2/users`: 201 + `Location`.
 pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
     call.require_staff(account)?;
-    let input = user_input(call)?;
+    let input = call.record_input("user")?;
     if let Some(email) = input.get("email").and_then(Value::as_str) {
         if account.user_by_email(email).is_some() {
             return Err(ApiError::invalid(
@@ -414,7 +391,7 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
 /// existed, 201 when created, both with `Location`.
 pub(crate) fn create_or_update(account: &mut Account, call: &Call) -> ApiResult {
     call.require_staff(account)?;
-    let input = user_input(call)?;
+    let input = call.record_input("user")?;
     let by_email = input
         .get("email")
         .and_then(Value::as_str)
@@ -442,7 +419,7 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult 
     call.require_staff(account)?;
     let id = parse_id(id)?;
     account.user(id)?;
-    let input = user_input(call)?;
+    let input = call.record_input("user")?;
     apply_user_input(account, id, &input, call.now)?;
     let user = account.user(id)?;
     Ok(Reply::ok(json!({ "user": user.to_json(&call.origin) })))
@@ -463,22 +440,9 @@ pub(crate) fn delete(account: &mut Account, call: &Call, id: &str) -> ApiResult 
 fn created_reply(account: &Account, call: &Call, id: u64, status: StatusCode) -> ApiResult {
     let user = account.user(id)?;
     Ok(
-        Reply::json(status, json!({ "user": user.to_json(&call.origin) })).with_header(
-            "location",
-            format!("{}/api/v2/users/{id}.json", call.origin),
-        ),
+        Reply::json(status, json!({ "user": user.to_json(&call.origin) }))
+            .with_location(record_url(&call.origin, "users", id)),
     )
-}
-
-fn user_input(call: &Call) -> Result<Map<String, Value>, ApiError> {
-    let body = call.json_body()?;
-    match body.get("user") {
-        Some(Value::Object(user)) => Ok(user.clone()),
-        _ => Err(ApiError::BadRequest {
-            error: "InvalidParameter",
-            description: "user is required".to_owned(),
-        }),
-    }
 }
 
 /// Creates a user from an API `user` object (no role ⇒ end user).
@@ -588,6 +552,25 @@ fn validate_email(email: &str) -> Result<String, ApiError> {
 /// Parses a numeric path id; non-numbers are unknown records, as in Zendesk.
 pub(crate) fn parse_id(id: &str) -> Result<u64, ApiError> {
     id.parse().map_err(|_| ApiError::RecordNotFound)
+}
+
+/// The id of a stored record a path names, or 404 `RecordNotFound`. Handlers check it
+/// before reading the body: Zendesk answers an unknown record before a bad body.
+pub(crate) fn existing_id<R>(records: &BTreeMap<u64, R>, id: &str) -> Result<u64, ApiError> {
+    let id = parse_id(id)?;
+    if records.contains_key(&id) {
+        Ok(id)
+    } else {
+        Err(ApiError::RecordNotFound)
+    }
+}
+
+/// The stored record a path's id names, or 404 `RecordNotFound`.
+pub(crate) fn find_record<'a, R>(
+    records: &'a BTreeMap<u64, R>,
+    id: &str,
+) -> Result<&'a R, ApiError> {
+    records.get(&parse_id(id)?).ok_or(ApiError::RecordNotFound)
 }
 
 /// The custom roles the seeded staff have: (id, name, description, role_type, light agent).

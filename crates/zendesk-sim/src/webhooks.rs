@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::account::Account;
 use crate::clock::{nanos, seconds};
 use crate::delivery::{Target, TEST_SIGNING_SECRET};
-use crate::pagination::{decode_cursor, encode_cursor, encode_query};
+use crate::pagination::{decode_cursor, encode_cursor, page_link, CURSOR_PARAMETERS};
 use crate::reply::{ApiError, ApiResult, Reply};
 use crate::router::Call;
 use crate::secret::SecretText;
@@ -317,11 +317,10 @@ fn webhook_fields(input: &Map<String, Value>) -> Result<WebhookFields, ApiError>
     })
 }
 
+/// The `webhook` object of a request body; the Webhooks API words its absence its own way.
 fn webhook_input(call: &Call) -> Result<Map<String, Value>, ApiError> {
-    match call.json_body()?.get("webhook") {
-        Some(Value::Object(webhook)) => Ok(webhook.clone()),
-        _ => Err(invalid_input("webhook is required")),
-    }
+    call.body_object("webhook")?
+        .ok_or_else(|| invalid_input("webhook is required"))
 }
 
 /// `POST /api/v2/webhooks` (or `?clone_webhook_id=`): 201 `{"webhook":{...}}`.
@@ -342,26 +341,19 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
         }
     } else {
         let input = webhook_input(call)?;
-        let WebhookFields {
-            name,
-            endpoint,
-            http_method,
-            request_format,
-            status,
-            subscriptions,
-        } = webhook_fields(&input)?;
+        let fields = webhook_fields(&input)?;
         Webhook {
             id: id.clone(),
-            name,
+            name: fields.name,
             description: input
                 .get("description")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            status,
-            subscriptions,
-            endpoint,
-            http_method,
-            request_format,
+            status: fields.status,
+            subscriptions: fields.subscriptions,
+            endpoint: fields.endpoint,
+            http_method: fields.http_method,
+            request_format: fields.request_format,
             authentication: WebhookAuth::from_json(input.get("authentication"))?,
             custom_headers: input
                 .get("custom_headers")
@@ -411,15 +403,8 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str, merge: bool) 
     if !merged.contains_key("subscriptions") {
         merged.insert("subscriptions".to_owned(), json!(existing.subscriptions));
     }
-    let WebhookFields {
-        name,
-        endpoint,
-        http_method,
-        request_format,
-        status,
-        subscriptions,
-    } = webhook_fields(&merged)?;
-    if subscriptions != existing.subscriptions {
+    let fields = webhook_fields(&merged)?;
+    if fields.subscriptions != existing.subscriptions {
         return Err(invalid_input(
             "the connection method of a webhook cannot be changed",
         ));
@@ -430,24 +415,18 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str, merge: bool) 
         None if merge => existing.authentication.clone(),
         None => None,
     };
-    let description = if merge {
-        merged
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    } else {
-        input
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    // PATCH keeps the stored description when the body leaves it out; PUT clears it.
+    let description = if merge { &merged } else { &input }
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let webhook = account.webhooks.get_mut(id).ok_or_else(not_found)?;
-    webhook.name = name;
+    webhook.name = fields.name;
     webhook.description = description;
-    webhook.endpoint = endpoint;
-    webhook.http_method = http_method;
-    webhook.request_format = request_format;
-    webhook.status = status;
+    webhook.endpoint = fields.endpoint;
+    webhook.http_method = fields.http_method;
+    webhook.request_format = fields.request_format;
+    webhook.status = fields.status;
     webhook.authentication = authentication;
     if let Some(headers) = input.get("custom_headers").and_then(Value::as_object) {
         webhook.custom_headers = headers.clone();
@@ -527,16 +506,8 @@ fn webhook_page(call: &Call, path: &str, key: &str, items: &[Value]) -> ApiResul
     let mut meta = Map::new();
     let mut links = Map::new();
     meta.insert("has_more".to_owned(), json!(window.has_more));
-    let link = |name: &str, cursor: &str| {
-        let mut pairs: Vec<(String, String)> = call
-            .query_pairs
-            .iter()
-            .filter(|(pair, _)| pair != "page[after]" && pair != "page[before]")
-            .cloned()
-            .collect();
-        pairs.push((name.to_owned(), cursor.to_owned()));
-        json!(format!("{}{}?{}", call.origin, path, encode_query(&pairs)))
-    };
+    let link =
+        |name: &str, cursor: &str| page_link(call, path, CURSOR_PARAMETERS, &[(name, cursor)]);
     if window.start > 0 && window.end > window.start {
         let cursor = encode_cursor(window.start);
         links.insert("prev".to_owned(), link("page[before]", &cursor));
