@@ -45,3 +45,8 @@ pub use webhooks::{
     Attempt, AttemptMessage, HeaderPair, Invocation, NewWebhook, SigningSecret, Webhook,
     WebhookAuth, WebhookAuthInfo, WebhookPatch, WebhookStatus, WebhookTest, WebhookTestResponse,
 };
+
+/// Serde default for flags Zendesk omits when they are on (`active`, `visible_in_portal`, ...).
+fn serde_true() -> bool {
+    true
+}

@@ -31,13 +31,13 @@ pub struct TicketField {
     #[serde(default)]
     pub position: Option<i64>,
     /// Inactive fields are still listed.
-    #[serde(default = "yes")]
+    #[serde(default = "crate::serde_true")]
     pub active: bool,
     /// Required for agents to solve a ticket.
     #[serde(default)]
     pub required: bool,
     /// `false` for system fields.
-    #[serde(default = "yes")]
+    #[serde(default = "crate::serde_true")]
     pub removable: bool,
     /// The tag a checkbox adds.
     #[serde(default)]
@@ -66,10 +66,6 @@ pub struct TicketField {
     /// `YYYY-MM-DDTHH:MM:SSZ`.
     #[serde(default)]
     pub updated_at: Option<String>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl TicketField {

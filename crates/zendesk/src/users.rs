@@ -28,7 +28,7 @@ pub struct User {
     #[serde(default)]
     pub custom_role_id: Option<u64>,
     /// `false` once the user is deleted (Zendesk deletes softly).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::serde_true")]
     pub active: bool,
     /// A suspended user can neither sign in nor act through the API.
     #[serde(default)]
@@ -72,10 +72,6 @@ pub struct User {
     /// `YYYY-MM-DDTHH:MM:SSZ`.
     #[serde(default)]
     pub updated_at: Option<String>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl User {
