@@ -13,6 +13,10 @@ use std::time::Duration;
 use keyring_core::{CredentialStore, Entry};
 use zendesk::SecretString;
 
+/// Test-only (debug builds): milliseconds to use instead of [`KEYCHAIN_TIMEOUT`], so a test of a keychain that
+/// never answers need not wait 20 s.
+pub const TIMEOUT_VAR: &str = "HANDOFF_KEYCHAIN_TIMEOUT_MS";
+
 /// How long one keychain call may take. The Secret Service answers in milliseconds, unless it waits for the
 /// person at the screen (an unlock prompt) or is wedged: then the caller gets [`KeychainError::NoAnswer`]
 /// instead of waiting forever, and the async runtime never waits at all (calls run on the blocking pool).
@@ -62,9 +66,9 @@ pub enum KeychainError {
     #[error("unknown secret store `{0}`: use `keychain` (default) or `keyutils`")]
     UnknownStore(String),
     #[error(
-        "the keychain did not answer within {} s: if it shows an unlock prompt, unlock it; otherwise restart \
+        "the keychain did not answer within {:.1} s: if it shows an unlock prompt, unlock it; otherwise restart \
          the keyring (`gnome-keyring-daemon --replace --components=secrets`) and try again",
-        .0.as_secs()
+        .0.as_secs_f64()
     )]
     NoAnswer(Duration),
     #[error("the keychain failed: {0}")]
@@ -197,12 +201,13 @@ impl Keychain {
             let entry = store.build(SERVICE, &user, None).map_err(classify)?;
             operation(&entry)
         });
-        match tokio::time::timeout(KEYCHAIN_TIMEOUT, task).await {
+        let limit = call_timeout();
+        match tokio::time::timeout(limit, task).await {
             Ok(Ok(result)) => result,
             Ok(Err(join)) => Err(KeychainError::Platform(format!(
                 "the keychain call stopped: {join}"
             ))),
-            Err(_) => Err(KeychainError::NoAnswer(KEYCHAIN_TIMEOUT)),
+            Err(_) => Err(KeychainError::NoAnswer(limit)),
         }
     }
 
@@ -213,6 +218,13 @@ impl Keychain {
             _ => format!("{}/{}", self.namespace, name.key()),
         }
     }
+}
+
+fn call_timeout() -> Duration {
+    let from_test = cfg!(debug_assertions)
+        .then(|| std::env::var(TIMEOUT_VAR).ok()?.parse::<u64>().ok())
+        .flatten();
+    from_test.map_or(KEYCHAIN_TIMEOUT, Duration::from_millis)
 }
 
 fn shared_store(kind: SecretStoreKind) -> Result<Arc<CredentialStore>, KeychainError> {
