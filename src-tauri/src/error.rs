@@ -57,6 +57,10 @@ impl From<DemoError> for CommandError {
     fn from(error: DemoError) -> Self {
         match error {
             DemoError::Connect(inner) => inner.into(),
+            // The admin chose the sandbox while connected to a real account: the message says what to do.
+            refused @ DemoError::RealConnection { .. } => {
+                CommandError::new(Code::InvalidInput, refused)
+            }
             other => CommandError::new(Code::Internal, other),
         }
     }

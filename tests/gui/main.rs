@@ -118,13 +118,14 @@ async fn approve_in_browser(sim: &RunningSimulator, url: &reqwest::Url) {
 }
 
 /// Every secret the profile's keychain holds for the connection, to grep for.
-fn stored_secrets(data_dir: &Path) -> Vec<String> {
+async fn stored_secrets(data_dir: &Path) -> Vec<String> {
     let profile =
         Profile::open(data_dir, SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
     let keychain = profile.keychain().unwrap_or_else(|e| panic!("{e}"));
     let mut secrets = Vec::new();
     if let Some(pair) = keychain
         .get(SecretName::OAuthTokens)
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
     {
         let value: serde_json::Value =
@@ -248,7 +249,9 @@ async fn a_wrong_token_is_named_and_nothing_is_saved() {
     );
     let stored = profile
         .keychain()
-        .and_then(|k| k.get(handoff::keychain::SecretName::ZendeskApiToken))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .get(handoff::keychain::SecretName::ZendeskApiToken)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(stored.is_none(), "no token may reach the keychain");
 }
@@ -328,7 +331,7 @@ async fn connect_with_oauth_through_the_browser() {
     app.wait_for_text("status-bar", &["d3v-sim.zendesk.com", "Ada Admin"])
         .await;
     app.screenshot("09-oauth-connected").await;
-    let secrets = stored_secrets(data_dir.path());
+    let secrets = stored_secrets(data_dir.path()).await;
     assert_eq!(secrets.len(), 2, "the token pair is in the keychain");
     for secret in &secrets {
         assert_kept_secret(&app, &data_dir, secret).await;
@@ -376,6 +379,18 @@ async fn the_legacy_banner_counts_the_days_and_moves_the_connection_to_oauth() {
     .await;
     app.screenshot("10-legacy-banner").await;
 
+    // The API token's keychain entries, as saved: the move to OAuth must delete them, not merely stop using them.
+    let legacy_keychain = Profile::open(data_dir.path(), SecretStoreKind::Keychain)
+        .and_then(|profile| profile.keychain())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        legacy_keychain
+            .get(SecretName::ZendeskApiToken)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_some(),
+        "the API token is saved before the move"
+    );
     app.click("connected-move-to-oauth").await;
     app.wait_for_attribute("connect-tab-oauth", "aria-selected", "true")
         .await;
@@ -406,11 +421,9 @@ async fn the_legacy_banner_counts_the_days_and_moves_the_connection_to_oauth() {
         "the banner is gone: {connected}"
     );
     app.screenshot("11-moved-to-oauth").await;
-    let profile =
-        Profile::open(data_dir.path(), SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
-    let legacy = profile
-        .keychain()
-        .and_then(|k| k.get(SecretName::ZendeskApiToken))
+    let legacy = legacy_keychain
+        .get(SecretName::ZendeskApiToken)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(legacy.is_none(), "the retired API token left the keychain");
     assert_token_kept_secret(&app, &data_dir).await;

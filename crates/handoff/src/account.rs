@@ -5,7 +5,7 @@
 //! Everything that calls Zendesk after Verify & Save (setup, handoffs, the relay) gets its client from
 //! [`open`]. Open it once per process and share the [`Account`] (its `Client` clones cheaply): every clone shares
 //! one token source, so there is one refresh at a time. Processes sharing a profile (the CLI beside the console)
-//! meet in the keychain: a refresh Zendesk refuses because another process renewed the pair adopts that pair.
+//! meet in the SQLite refresh lease: one of them renews, the others adopt the pair it stores.
 
 use std::sync::Arc;
 
@@ -39,15 +39,38 @@ pub enum Liveness {
     Unknown { reason: String },
 }
 
-/// Opens the saved connection with its credentials; `None` when nothing is saved.
-pub fn open(profile: &Profile, clock: &Clock) -> Result<Option<Account>, ConnectError> {
+/// Opens the saved connection with its credentials; `None` when nothing is saved. Secrets a save replaced and
+/// did not get to delete are deleted here.
+pub async fn open(profile: &Profile, clock: &Clock) -> Result<Option<Account>, ConnectError> {
+    open_with(profile, clock, Trust::Recorded).await
+}
+
+/// Whether opening honours a recorded "reconnect required".
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Trust {
+    /// Every call fails at once with the recorded reason (the normal case: no request is wasted).
+    Recorded,
+    /// The stored credentials are tried anyway: verification finds out whether the record is still true.
+    Probe,
+}
+
+async fn open_with(
+    profile: &Profile,
+    clock: &Clock,
+    trust: Trust,
+) -> Result<Option<Account>, ConnectError> {
     let Some(connection) = profile.connection()? else {
         return Ok(None);
     };
+    crate::connect::purge_stale_secrets(profile).await;
     let keychain = profile.keychain()?;
+    let recorded = match trust {
+        Trust::Recorded => connection.reconnect_required.clone(),
+        Trust::Probe => None,
+    };
     let (auth, oauth) = match (&connection.auth_method, &connection.oauth) {
         (AuthMethod::OAuth, Some(details)) => {
-            let client_secret = keychain.get(SecretName::OAuthClientSecret)?;
+            let client_secret = keychain.get(SecretName::OAuthClientSecret).await?;
             let session = OAuthSession::new(
                 SessionConfig {
                     base_url: connection.base_url.clone(),
@@ -59,8 +82,9 @@ pub fn open(profile: &Profile, clock: &Clock) -> Result<Option<Account>, Connect
                 profile.store().clone(),
                 keychain,
                 clock.clone(),
-                connection.reconnect_required.clone(),
+                recorded,
             )
+            .await
             .map_err(ConnectError::Zendesk)?;
             let session = Arc::new(session);
             (Auth::Bearer(session.clone()), Some(session))
@@ -71,13 +95,16 @@ pub fn open(profile: &Profile, clock: &Clock) -> Result<Option<Account>, Connect
             ))
         }
         (AuthMethod::ApiToken, _) => {
-            let token = match keychain.get(SecretName::ZendeskApiToken)? {
+            let token = match keychain.get(SecretName::ZendeskApiToken).await? {
                 Some(token) => token,
                 None => {
                     // Recorded, so every caller sees the reconnect state before any request is sent; the empty
                     // token would only earn a 401.
                     let reason = "the API token is missing from the keychain";
-                    profile.store().require_reconnect(reason)?;
+                    profile
+                        .store()
+                        .call(move |store| store.require_reconnect(reason))
+                        .await?;
                     zendesk::SecretString::from("")
                 }
             };
@@ -102,20 +129,15 @@ pub fn open(profile: &Profile, clock: &Clock) -> Result<Option<Account>, Connect
 }
 
 /// Asks Zendesk whether the saved credentials work (`users/me`), refreshing an OAuth token when due. A
-/// success resolves an interrupted refresh; a final refusal records `reconnect_required`.
+/// success resolves an interrupted refresh and lifts a recorded "reconnect required" that is no longer true
+/// (another process's refresh, a keychain restored); a final refusal records `reconnect_required`.
 pub async fn verify(
     profile: &Profile,
     clock: &Clock,
 ) -> Result<Option<(Connection, Liveness)>, ConnectError> {
-    let Some(account) = open(profile, clock)? else {
+    let Some(account) = open_with(profile, clock, Trust::Probe).await? else {
         return Ok(None);
     };
-    if let Some(reason) = &account.connection.reconnect_required {
-        let liveness = Liveness::ReconnectRequired {
-            reason: reason.clone(),
-        };
-        return Ok(Some((account.connection, liveness)));
-    }
     let liveness = match account.client.current_user().await {
         Ok(user) => Liveness::Working {
             user: Some(UserSummary::from(&user)),
@@ -124,11 +146,16 @@ pub async fn verify(
             reason: Forbidden::MissingScopes(_),
         }) => Liveness::Working { user: None },
         Err(zendesk::Error::BadCredentials { detail }) => {
-            let reason = match account.connection.auth_method {
-                AuthMethod::ApiToken => {
+            let reason = match (
+                &account.connection.reconnect_required,
+                account.connection.auth_method,
+            ) {
+                // The stored credentials were missing or refused before: keep the first, clearer reason.
+                (Some(recorded), _) => recorded.clone(),
+                (None, AuthMethod::ApiToken) => {
                     format!("Zendesk no longer accepts the API token ({detail})")
                 }
-                AuthMethod::OAuth => {
+                (None, AuthMethod::OAuth) => {
                     format!("Zendesk no longer accepts the OAuth token ({detail})")
                 }
             };
@@ -136,7 +163,13 @@ pub async fn verify(
             // recorded here, so no path leaves the connection looking healthy.
             match &account.oauth {
                 Some(session) => session.require_reconnect(&reason).await,
-                None => profile.store().require_reconnect(&reason)?,
+                None => {
+                    let recorded = reason.clone();
+                    profile
+                        .store()
+                        .call(move |store| store.require_reconnect(&recorded))
+                        .await?
+                }
             }
             Liveness::ReconnectRequired { reason }
         }
@@ -144,8 +177,16 @@ pub async fn verify(
             reason: error.to_string(),
         },
     };
-    if let (Liveness::Working { .. }, Some(session)) = (&liveness, &account.oauth) {
-        session.confirm().await?;
+    if let Liveness::Working { .. } = &liveness {
+        match &account.oauth {
+            Some(session) => session.confirm().await?,
+            None => {
+                profile
+                    .store()
+                    .call(|store| store.clear_reconnect())
+                    .await?
+            }
+        }
     }
     let connection = profile.connection()?.unwrap_or(account.connection);
     Ok(Some((connection, liveness)))

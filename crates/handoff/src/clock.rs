@@ -8,7 +8,8 @@ use std::time::Instant;
 use jiff::{SignedDuration, Timestamp};
 
 /// Test-only: an RFC 3339 instant the process's clock starts at (it then runs at real speed), e.g.
-/// `HANDOFF_NOW=2026-11-24T10:00:00Z`. Unset, the clock is the system's.
+/// `HANDOFF_NOW=2026-11-24T10:00:00Z`. Unset, the clock is the system's. Release builds ignore it (like
+/// `HANDOFF_FAULT`): a stray variable on a production machine must not move token expiry or deadlines.
 pub const NOW_VAR: &str = "HANDOFF_NOW";
 
 /// A source of the current instant; clones share it.
@@ -42,18 +43,30 @@ impl Clock {
         }))
     }
 
-    /// [`NOW_VAR`] when it is set, else the system clock. A value that is not an instant is refused, so a
-    /// mistyped test setting cannot silently fall back to the real date.
+    /// In a debug build, [`NOW_VAR`] when it is set, else the system clock. A value that is not an instant is
+    /// refused, so a mistyped test setting cannot silently fall back to the real date. Release builds always
+    /// use the system clock.
     pub fn from_env() -> Result<Clock, String> {
-        match std::env::var(NOW_VAR) {
-            Ok(value) if !value.trim().is_empty() => value
-                .trim()
+        Clock::from_setting(
+            std::env::var(NOW_VAR).ok().as_deref(),
+            cfg!(debug_assertions),
+        )
+    }
+
+    /// The clock a build honouring test settings (`debug_build`) gets for the [`NOW_VAR`] value `setting`.
+    fn from_setting(setting: Option<&str>, debug_build: bool) -> Result<Clock, String> {
+        match setting.map(str::trim).filter(|value| !value.is_empty()) {
+            Some(_) if !debug_build => {
+                tracing::warn!("{NOW_VAR} is set but release builds ignore it; using the system clock");
+                Ok(Clock::system())
+            }
+            Some(value) => value
                 .parse::<Timestamp>()
                 .map(Clock::starting_at)
                 .map_err(|error| {
                     format!("{NOW_VAR}={value:?} is not an RFC 3339 instant such as 2026-11-24T10:00:00Z: {error}")
                 }),
-            _ => Ok(Clock::system()),
+            None => Ok(Clock::system()),
         }
     }
 
@@ -72,6 +85,22 @@ impl Default for Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_debug_builds_honour_the_test_clock() {
+        let past = "2001-02-03T04:05:06Z";
+        let year = |clock: &Clock| clock.now().to_zoned(jiff::tz::TimeZone::UTC).year();
+        let debug = Clock::from_setting(Some(past), true).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(year(&debug), 2001);
+        let release = Clock::from_setting(Some(past), false).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            year(&release) >= 2026,
+            "a release build keeps the system clock"
+        );
+        assert!(Clock::from_setting(Some("soon"), true).is_err());
+        assert!(Clock::from_setting(Some("soon"), false).is_ok());
+        assert!(Clock::from_setting(Some("  "), true).is_ok());
+    }
 
     #[test]
     fn a_started_clock_begins_at_its_instant_and_runs_forward() {

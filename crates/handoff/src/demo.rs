@@ -32,6 +32,11 @@ pub enum DemoError {
     Checks(String),
     #[error("the sandbox account has no confidential OAuth client to connect with")]
     NoClient,
+    #[error(
+        "this profile is connected to the Zendesk account {host}; the sandbox would replace that connection. \
+         Try the sandbox in another data folder (`--data-dir` or HANDOFF_DATA_DIR), or disconnect from {host} first"
+    )]
+    RealConnection { host: String },
 }
 
 /// Client credentials need no browser; the sandbox never opens one.
@@ -47,11 +52,21 @@ impl Browser for NoBrowser {
 }
 
 /// Starts the simulator on a free loopback port and connects `profile` to it as the seeded admin.
+///
+/// Refused while the profile is connected to a real account: the sandbox never replaces a real connection,
+/// whoever asks (the window's welcome card, `handoff demo`, a restart).
 pub async fn start(
     profile: &Profile,
     now: Timestamp,
     on_check: impl FnMut(&Check) + Send,
 ) -> Result<Demo, DemoError> {
+    if let Some(connection) = profile.connection().map_err(ConnectError::from)? {
+        if !connection.demo {
+            return Err(DemoError::RealConnection {
+                host: connection.subdomain.host(),
+            });
+        }
+    }
     let simulator = zendesk_sim::spawn(SimConfig::default())
         .await
         .map_err(DemoError::Start)?;

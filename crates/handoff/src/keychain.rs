@@ -8,9 +8,19 @@
 //! keychain cannot be reached the caller gets a [`KeychainError`] that says what to start or install.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use keyring_core::{CredentialStore, Entry};
 use zendesk::SecretString;
+
+/// Test-only (debug builds): milliseconds to use instead of [`KEYCHAIN_TIMEOUT`], so a test of a keychain that
+/// never answers need not wait 20 s.
+pub const TIMEOUT_VAR: &str = "HANDOFF_KEYCHAIN_TIMEOUT_MS";
+
+/// How long one keychain call may take. The Secret Service answers in milliseconds, unless it waits for the
+/// person at the screen (an unlock prompt) or is wedged: then the caller gets [`KeychainError::NoAnswer`]
+/// instead of waiting forever, and the async runtime never waits at all (calls run on the blocking pool).
+pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The keychain service name every entry of this product lives under.
 const SERVICE: &str = "zendesk-handoff-console";
@@ -55,6 +65,12 @@ pub enum KeychainError {
     Locked,
     #[error("unknown secret store `{0}`: use `keychain` (default) or `keyutils`")]
     UnknownStore(String),
+    #[error(
+        "the keychain did not answer within {:.1} s: if it shows an unlock prompt, unlock it; otherwise restart \
+         the keyring (`gnome-keyring-daemon --replace --components=secrets`) and try again",
+        .0.as_secs_f64()
+    )]
+    NoAnswer(Duration),
     #[error("the keychain failed: {0}")]
     Platform(String),
 }
@@ -62,17 +78,24 @@ pub enum KeychainError {
 /// A handle on the product's keychain entries for one profile.
 ///
 /// Entries are namespaced by the profile's install id, so two data folders on one machine (or two test runs in
-/// one keyring) never see each other's secrets.
+/// one keyring) never see each other's secrets. The Zendesk credentials are further bound to a *generation*
+/// (see [`SecretName::is_credential`]): a save writes a new generation and switches to it in SQLite, so the
+/// previous connection keeps its secrets until the switch has committed.
+///
+/// Every call runs on tokio's blocking pool with [`KEYCHAIN_TIMEOUT`]: D-Bus is never waited on from the async
+/// runtime. The store itself is opened on first use, which is where an unreachable keychain is noticed.
 #[derive(Clone)]
 pub struct Keychain {
-    store: Arc<CredentialStore>,
+    kind: SecretStoreKind,
     namespace: String,
+    generation: Option<String>,
 }
 
 impl std::fmt::Debug for Keychain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keychain")
             .field("namespace", &self.namespace)
+            .field("generation", &self.generation)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +112,18 @@ pub enum SecretName {
 }
 
 impl SecretName {
+    /// The Zendesk credentials: replaced together by a save, so they live in the connection's generation.
+    pub const CREDENTIALS: [SecretName; 3] = [
+        SecretName::ZendeskApiToken,
+        SecretName::OAuthTokens,
+        SecretName::OAuthClientSecret,
+    ];
+
+    /// Whether this secret belongs to the saved Zendesk credentials (and so to a generation).
+    pub fn is_credential(self) -> bool {
+        Self::CREDENTIALS.contains(&self)
+    }
+
     fn key(self) -> &'static str {
         match self {
             SecretName::ZendeskApiToken => "zendesk.api_token",
@@ -102,44 +137,94 @@ impl SecretName {
 static STORES: Mutex<Vec<(SecretStoreKind, Arc<CredentialStore>)>> = Mutex::new(Vec::new());
 
 impl Keychain {
-    /// Opens the store of `kind` for the profile whose install id is `namespace`. This is where an unreachable
-    /// keychain is first noticed.
-    pub fn open(kind: SecretStoreKind, namespace: &str) -> Result<Keychain, KeychainError> {
-        let store = shared_store(kind)?;
-        Ok(Keychain {
-            store,
+    /// A handle on the store of `kind` for the profile whose install id is `namespace`, with the credentials of
+    /// `generation` (`None`: the bare names older versions used).
+    pub fn open(kind: SecretStoreKind, namespace: &str, generation: Option<String>) -> Keychain {
+        Keychain {
+            kind,
             namespace: namespace.to_owned(),
-        })
+            generation,
+        }
+    }
+
+    /// The same keychain with the credentials of another generation (a save writes the new one through this).
+    pub fn with_generation(&self, generation: Option<String>) -> Keychain {
+        Keychain {
+            generation,
+            ..self.clone()
+        }
+    }
+
+    /// The generation this handle's credentials belong to.
+    pub fn generation(&self) -> Option<&str> {
+        self.generation.as_deref()
     }
 
     /// Writes a secret, replacing any previous value.
-    pub fn put(&self, name: SecretName, secret: &SecretString) -> Result<(), KeychainError> {
-        self.entry(name)?
-            .set_password(secret.expose_secret())
-            .map_err(classify)
+    pub async fn put(&self, name: SecretName, secret: &SecretString) -> Result<(), KeychainError> {
+        let secret = secret.clone();
+        self.call(name, move |entry| {
+            entry.set_password(secret.expose_secret()).map_err(classify)
+        })
+        .await
     }
 
     /// Reads a secret; `Ok(None)` when it was never written or has been deleted.
-    pub fn get(&self, name: SecretName) -> Result<Option<SecretString>, KeychainError> {
-        match self.entry(name)?.get_password() {
+    pub async fn get(&self, name: SecretName) -> Result<Option<SecretString>, KeychainError> {
+        self.call(name, |entry| match entry.get_password() {
             Ok(secret) => Ok(Some(SecretString::from(secret))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(error) => Err(classify(error)),
-        }
+        })
+        .await
     }
 
     /// Deletes a secret; deleting one that does not exist is not an error.
-    pub fn delete(&self, name: SecretName) -> Result<(), KeychainError> {
-        match self.entry(name)?.delete_credential() {
+    pub async fn delete(&self, name: SecretName) -> Result<(), KeychainError> {
+        self.call(name, |entry| match entry.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(error) => Err(classify(error)),
+        })
+        .await
+    }
+
+    /// Runs `operation` on `name`'s entry on the blocking pool, giving up after [`KEYCHAIN_TIMEOUT`].
+    async fn call<T: Send + 'static>(
+        &self,
+        name: SecretName,
+        operation: impl FnOnce(&Entry) -> Result<T, KeychainError> + Send + 'static,
+    ) -> Result<T, KeychainError> {
+        let kind = self.kind;
+        let user = self.user(name);
+        let task = tokio::task::spawn_blocking(move || {
+            let store = shared_store(kind)?;
+            let entry = store.build(SERVICE, &user, None).map_err(classify)?;
+            operation(&entry)
+        });
+        let limit = call_timeout();
+        match tokio::time::timeout(limit, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(KeychainError::Platform(format!(
+                "the keychain call stopped: {join}"
+            ))),
+            Err(_) => Err(KeychainError::NoAnswer(limit)),
         }
     }
 
-    fn entry(&self, name: SecretName) -> Result<Entry, KeychainError> {
-        let user = format!("{}/{}", self.namespace, name.key());
-        self.store.build(SERVICE, &user, None).map_err(classify)
+    /// The entry's user name: `<install id>/<name>`, and for credentials of a generation `@<generation>` after.
+    fn user(&self, name: SecretName) -> String {
+        match (&self.generation, name.is_credential()) {
+            (Some(generation), true) => format!("{}/{}@{generation}", self.namespace, name.key()),
+            _ => format!("{}/{}", self.namespace, name.key()),
+        }
     }
+}
+
+fn call_timeout() -> Duration {
+    let from_test = cfg!(debug_assertions)
+        .then(|| std::env::var(TIMEOUT_VAR).ok()?.parse::<u64>().ok())
+        .flatten();
+    from_test.map_or(KEYCHAIN_TIMEOUT, Duration::from_millis)
 }
 
 fn shared_store(kind: SecretStoreKind) -> Result<Arc<CredentialStore>, KeychainError> {

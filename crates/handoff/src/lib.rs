@@ -7,8 +7,10 @@
 //! - [`store`]: the SQLite file for everything that is not a secret.
 //! - [`profile`]: a data folder plus its keychain namespace; the saved connection.
 //! - [`oauth`]: OAuth sign-in (PKCE, loopback redirect, browser seam) and the refreshing token source.
+//! - [`server`]: serving HTTP on a caller-bound listener with header, time and connection limits.
 //! - [`connect`]: Verify & Save, check by check, with an API token or OAuth.
 //! - [`account`]: the saved connection signed in, its live check, and start-up recovery.
+//! - [`fault`]: test-only fault points, honoured by debug builds.
 //! - [`demo`]: the embedded simulator, connected, for trying the product without a Zendesk account.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
@@ -18,9 +20,11 @@ pub mod account;
 pub mod clock;
 pub mod connect;
 pub mod demo;
+pub mod fault;
 pub mod keychain;
 pub mod oauth;
 pub mod profile;
+pub mod server;
 pub mod store;
 pub mod subdomain;
 

@@ -127,7 +127,11 @@ fn main() -> ExitCode {
             )
         }
     };
-    runtime.block_on(run(cli))
+    let code = runtime.block_on(run(cli));
+    // A keychain call that never answered is still parked on a blocking thread; the command has already
+    // reported it, so do not wait for it on the way out.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    code
 }
 
 async fn run(cli: Cli) -> ExitCode {

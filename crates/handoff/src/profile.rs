@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use url::Url;
 
 use crate::connect::{AuthMethod, Connection, OAuthDetails, UserSummary};
-use crate::keychain::{Keychain, KeychainError, SecretStoreKind};
+use crate::keychain::{Keychain, SecretStoreKind};
 use crate::oauth::GrantKind;
 use crate::store::{ConnectionRow, OAuthRow, Store, StoreError};
 use crate::subdomain::Subdomain;
@@ -70,8 +70,14 @@ impl Profile {
         &self.store
     }
 
-    pub fn keychain(&self) -> Result<Keychain, KeychainError> {
-        Keychain::open(self.secret_store, &self.install_id)
+    /// The keychain, with the saved connection's credentials (its secret generation). Opening it does not
+    /// touch the keychain: the first call does.
+    pub fn keychain(&self) -> Result<Keychain, StoreError> {
+        Ok(Keychain::open(
+            self.secret_store,
+            &self.install_id,
+            self.store.secret_generation()?,
+        ))
     }
 
     /// The saved connection, if any.
@@ -99,7 +105,11 @@ pub fn status(profile: &Profile, now: Timestamp) -> Result<Status, StoreError> {
     })
 }
 
-pub(crate) fn connection_row(connection: &Connection) -> ConnectionRow {
+/// The row for `connection`, whose credentials are in the keychain generation `secret_generation`.
+pub(crate) fn connection_row(
+    connection: &Connection,
+    secret_generation: Option<String>,
+) -> ConnectionRow {
     ConnectionRow {
         subdomain: connection.subdomain.to_string(),
         base_url: connection.base_url.to_string(),
@@ -124,6 +134,7 @@ pub(crate) fn connection_row(connection: &Connection) -> ConnectionRow {
         }),
         reconnect_reason: connection.reconnect_required.clone(),
         refresh_started_at: None,
+        secret_generation,
     }
 }
 

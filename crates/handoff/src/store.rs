@@ -36,6 +36,20 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database lock was poisoned by an earlier failure; restart the app")]
     Poisoned,
+    #[error("the database task stopped before it finished ({0}); restart the app")]
+    Task(String),
+    /// A debug build was told to fail here (`HANDOFF_FAULT`); release builds never produce it.
+    #[error("the database write failed ({0})")]
+    Injected(String),
+}
+
+/// The answer to [`Store::take_refresh_lease`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// The caller holds the lease and the refresh marker is set.
+    Taken,
+    /// Another live process is refreshing until `until_ms`.
+    HeldBy { holder: String, until_ms: i64 },
 }
 
 /// Migrations in order; `user_version` is the number applied so far.
@@ -70,6 +84,21 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE connection ADD COLUMN refresh_expires_at TEXT;
      ALTER TABLE connection ADD COLUMN refresh_started_at TEXT;
      ALTER TABLE connection ADD COLUMN reconnect_reason TEXT;",
+    // 3: lose-nothing saves and cross-process refresh.
+    // `secret_generation` names the keychain entries that hold the connection's credentials: a save writes new
+    // entries under a new generation and switches to them in the same transaction as the rest of the row, so a
+    // failed save leaves the previous connection with its own secrets. NULL means the entries of versions that
+    // had no generations (the bare names). `stale_secrets` lists generations a save replaced whose entries are
+    // still to be deleted ('' = the bare names): written in the switching transaction, removed once deleted.
+    // `refresh_lease` is the one token refresh under way across every process sharing this file; `until` is
+    // milliseconds since the Unix epoch, `holder` is `<pid>:<random>`, so a dead holder can be told apart.
+    "ALTER TABLE connection ADD COLUMN secret_generation TEXT;
+     CREATE TABLE stale_secrets (generation TEXT PRIMARY KEY, since TEXT NOT NULL);
+     CREATE TABLE refresh_lease (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         holder TEXT NOT NULL,
+         until_ms INTEGER NOT NULL
+     );",
 ];
 
 /// A handle on the database; clones share one SQLite connection.
@@ -107,6 +136,8 @@ pub struct ConnectionRow {
     pub reconnect_reason: Option<String>,
     /// Set while a token refresh is under way (and left behind by one that was interrupted).
     pub refresh_started_at: Option<String>,
+    /// The keychain generation holding this connection's credentials (`None`: the bare entry names).
+    pub secret_generation: Option<String>,
 }
 
 /// The OAuth columns of the connection row. No secret: the tokens are in the keychain.
@@ -148,6 +179,20 @@ impl Store {
         &self.path
     }
 
+    /// Runs `work` on the blocking pool, so a write waiting for another process's transaction (up to the busy
+    /// timeout) never stalls the async runtime. Async code writes through this; WAL reads never wait for a
+    /// writer, so short reads may run inline.
+    pub async fn call<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || work(&store))
+            .await
+            .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+
     fn lock(&self) -> Result<MutexGuard<'_, Sqlite>, StoreError> {
         self.sqlite.lock().map_err(|_| StoreError::Poisoned)
     }
@@ -180,7 +225,7 @@ impl Store {
                 "SELECT subdomain, base_url, auth_method, email, user_id, user_name, user_email, user_role,
                         default_agent_id, default_agent_name, default_agent_email, default_agent_role,
                         demo, connected_at, oauth_client_id, oauth_grant, oauth_scopes, token_expires_at,
-                        refresh_expires_at, reconnect_reason, refresh_started_at
+                        refresh_expires_at, reconnect_reason, refresh_started_at, secret_generation
                  FROM connection WHERE id = 1",
                 [],
                 |row| {
@@ -218,6 +263,7 @@ impl Store {
                         oauth,
                         reconnect_reason: row.get(19)?,
                         refresh_started_at: row.get(20)?,
+                        secret_generation: row.get(21)?,
                     })
                 },
             )
@@ -226,18 +272,41 @@ impl Store {
     }
 
     /// Replaces the connection row in one transaction: durable before the caller reports success.
-    pub fn save_connection(&self, row: &ConnectionRow) -> Result<(), StoreError> {
+    ///
+    /// When the row switches to another secret generation, the replaced generation is listed in `stale_secrets`
+    /// in the same transaction, and returned: its keychain entries are to be deleted once this has committed
+    /// (see [`Store::forget_stale_secrets`]). Until then they are harmless and findable.
+    pub fn save_connection(&self, row: &ConnectionRow) -> Result<Option<String>, StoreError> {
+        crate::fault::fail_at("save:store_commit").map_err(StoreError::Injected)?;
         let mut sqlite = self.lock()?;
         let tx = sqlite.transaction()?;
+        let previous: Option<Option<String>> = tx
+            .query_row(
+                "SELECT secret_generation FROM connection WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let stale = match previous {
+            Some(old) if old != row.secret_generation => {
+                let old = old.unwrap_or_default();
+                tx.execute(
+                    "INSERT OR REPLACE INTO stale_secrets (generation, since) VALUES (?1, ?2)",
+                    params![old, row.connected_at],
+                )?;
+                Some(old)
+            }
+            _ => None,
+        };
         let agent = row.default_agent.as_ref();
         let oauth = row.oauth.as_ref();
         tx.execute(
             "INSERT OR REPLACE INTO connection (id, subdomain, base_url, auth_method, email, user_id, user_name,
                  user_email, user_role, default_agent_id, default_agent_name, default_agent_email,
                  default_agent_role, demo, connected_at, oauth_client_id, oauth_grant, oauth_scopes,
-                 token_expires_at, refresh_expires_at, reconnect_reason, refresh_started_at)
+                 token_expires_at, refresh_expires_at, reconnect_reason, refresh_started_at, secret_generation)
              VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                     ?20, ?21)",
+                     ?20, ?21, ?22)",
             params![
                 row.subdomain,
                 row.base_url,
@@ -260,33 +329,142 @@ impl Store {
                 oauth.and_then(|o| o.refresh_expires_at.clone()),
                 row.reconnect_reason,
                 row.refresh_started_at,
+                row.secret_generation,
             ],
         )?;
+        // A new connection starts with no refresh under way, whoever held the old one's lease.
+        tx.execute("DELETE FROM refresh_lease", [])?;
+        tx.commit()?;
+        Ok(stale)
+    }
+
+    /// The secret generation the saved connection uses (`None` for the bare entry names, or no connection).
+    pub fn secret_generation(&self) -> Result<Option<String>, StoreError> {
+        let generation: Option<Option<String>> = self
+            .lock()?
+            .query_row(
+                "SELECT secret_generation FROM connection WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(generation.flatten())
+    }
+
+    /// Generations whose keychain entries a save replaced and that are not deleted yet ('' = the bare names).
+    pub fn stale_secret_generations(&self) -> Result<Vec<String>, StoreError> {
+        let sqlite = self.lock()?;
+        let mut statement =
+            sqlite.prepare("SELECT generation FROM stale_secrets ORDER BY since")?;
+        let rows = statement.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The entries of `generation` are deleted from the keychain.
+    pub fn forget_stale_secrets(&self, generation: &str) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "DELETE FROM stale_secrets WHERE generation = ?1",
+            params![generation],
+        )?;
+        Ok(())
+    }
+
+    /// Takes the cross-process refresh lease for `holder` until `until_ms` when it is free, expired, already
+    /// ours, or held by `holder_is_dead`; on success the refresh marker is set in the same transaction, so the
+    /// marker is durable before the token endpoint is called. Returns the current holder when it is not ours.
+    pub fn take_refresh_lease(
+        &self,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+        started_at: &str,
+        holder_is_dead: impl Fn(&str) -> bool,
+    ) -> Result<Lease, StoreError> {
+        let mut sqlite = self.lock()?;
+        // IMMEDIATE: the read and the write are one step for every process (no two takers both see it free).
+        let tx = sqlite.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: Option<(String, i64)> = tx
+            .query_row(
+                "SELECT holder, until_ms FROM refresh_lease WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((other, other_until)) = &current {
+            if other != holder && *other_until > now_ms && !holder_is_dead(other) {
+                return Ok(Lease::HeldBy {
+                    holder: other.clone(),
+                    until_ms: *other_until,
+                });
+            }
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO refresh_lease (id, holder, until_ms) VALUES (1, ?1, ?2)",
+            params![holder, until_ms],
+        )?;
+        tx.execute(
+            "UPDATE connection SET refresh_started_at = ?1 WHERE id = 1",
+            params![started_at],
+        )?;
+        tx.commit()?;
+        Ok(Lease::Taken)
+    }
+
+    /// Gives the lease back without touching the marker (a refresh whose answer is unknown keeps it).
+    pub fn release_refresh_lease(&self, holder: &str) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "DELETE FROM refresh_lease WHERE holder = ?1",
+            params![holder],
+        )?;
+        Ok(())
+    }
+
+    /// Whether anyone holds the refresh lease now (an expired lease counts as free).
+    pub fn refresh_lease(&self) -> Result<Option<(String, i64)>, StoreError> {
+        let lease = self
+            .lock()?
+            .query_row(
+                "SELECT holder, until_ms FROM refresh_lease WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(lease)
+    }
+
+    /// Records the stored pair's expiry, clears the refresh marker and the reconnect state (Zendesk just
+    /// issued or accepted this pair), and gives back `holder`'s lease, in one transaction: the marker is gone
+    /// only once the expiry describes the pair in the keychain.
+    pub fn finish_refresh(
+        &self,
+        holder: Option<&str>,
+        token_expires_at: Option<&str>,
+        refresh_expires_at: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut sqlite = self.lock()?;
+        let tx = sqlite.transaction()?;
+        tx.execute(
+            "UPDATE connection SET token_expires_at = ?1, refresh_expires_at = ?2, refresh_started_at = NULL,
+                 reconnect_reason = NULL
+             WHERE id = 1",
+            params![token_expires_at, refresh_expires_at],
+        )?;
+        if let Some(holder) = holder {
+            tx.execute(
+                "DELETE FROM refresh_lease WHERE holder = ?1",
+                params![holder],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }
 
-    /// Records that a token refresh starts now. Durable before the token endpoint is called, so a crash
-    /// in between is found at the next start.
-    pub fn begin_refresh(&self, started_at: &str) -> Result<(), StoreError> {
+    /// Zendesk accepted the saved credentials: whatever marked the connection as needing a new sign-in or an
+    /// interrupted refresh no longer holds.
+    pub fn clear_reconnect(&self) -> Result<(), StoreError> {
         self.lock()?.execute(
-            "UPDATE connection SET refresh_started_at = ?1 WHERE id = 1",
-            params![started_at],
-        )?;
-        Ok(())
-    }
-
-    /// Records the stored pair's expiry and clears the refresh marker, in one statement: the marker is gone
-    /// only once the expiry describes the pair in the keychain.
-    pub fn finish_refresh(
-        &self,
-        token_expires_at: Option<&str>,
-        refresh_expires_at: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.lock()?.execute(
-            "UPDATE connection SET token_expires_at = ?1, refresh_expires_at = ?2, refresh_started_at = NULL
-             WHERE id = 1",
-            params![token_expires_at, refresh_expires_at],
+            "UPDATE connection SET reconnect_reason = NULL, refresh_started_at = NULL WHERE id = 1",
+            [],
         )?;
         Ok(())
     }

@@ -30,7 +30,7 @@ mod webhooks;
 pub use auth::{Auth, TokenSource};
 pub use client::{account_url, Client, ClientConfig};
 pub use error::{Error, FieldError, Forbidden, OFFSET_PAGINATION_LIMIT};
-pub use oauth::{Grant, OAuthToken, TokenRequest, TokenResponse};
+pub use oauth::{authorize_url, AuthorizeRequest, Grant, OAuthToken, TokenRequest, TokenResponse};
 pub use pagination::{CursorPage, MAX_PAGE_SIZE};
 pub use rate_limit::{Plan, RetryPolicy};
 pub use secret::SecretString;

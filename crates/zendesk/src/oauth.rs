@@ -1,4 +1,5 @@
-//! OAuth token exchange (`POST /oauth/tokens`) and the token in use (`GET /api/v2/oauth/tokens/current`).
+//! OAuth: the consent page's address (`/oauth/authorizations/new`), the token exchange (`POST /oauth/tokens`)
+//! and the token in use (`GET /api/v2/oauth/tokens/current`).
 //!
 //! The refresh flow itself (single-flight, persisting the new pair before dropping the old) belongs to the
 //! [`crate::TokenSource`] implementation; this module only speaks the wire format.
@@ -30,6 +31,41 @@ pub enum Grant {
     },
     /// Confidential clients only: a token that acts as the client's creating user.
     ClientCredentials,
+}
+
+/// What an authorization-code request with PKCE carries (FACTS §10). The caller makes the verifier and
+/// `state`; this crate only knows where Zendesk wants them.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthorizeRequest<'a> {
+    /// The OAuth client's unique identifier (its string "Identifier", not its numeric id).
+    pub client_id: &'a str,
+    /// The loopback address Zendesk redirects the browser to.
+    pub redirect_uri: &'a str,
+    /// Space-separated scopes.
+    pub scope: &'a str,
+    /// The anti-forgery value the redirect must bring back.
+    pub state: &'a str,
+    /// `BASE64URL(SHA256(verifier))`; the method is always S256.
+    pub code_challenge: &'a str,
+}
+
+/// The account's consent page for `request`: `{base}/oauth/authorizations/new?response_type=code&...`. A base
+/// URL with a path (a proxy) keeps it as a prefix.
+pub fn authorize_url(base_url: &url::Url, request: &AuthorizeRequest<'_>) -> url::Url {
+    let mut url = base_url.clone();
+    let prefix = base_url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("{prefix}/oauth/authorizations/new"));
+    url.set_fragment(None);
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", request.client_id)
+        .append_pair("redirect_uri", request.redirect_uri)
+        .append_pair("scope", request.scope)
+        .append_pair("state", request.state)
+        .append_pair("code_challenge", request.code_challenge)
+        .append_pair("code_challenge_method", "S256");
+    url
 }
 
 /// A request to `POST /oauth/tokens`.
@@ -173,6 +209,57 @@ impl Client {
             ))
             .await?;
         Ok(envelope.token)
+    }
+}
+
+#[cfg(test)]
+mod authorize_tests {
+    use super::*;
+
+    /// The address FACTS §10 gives, with every parameter encoded, on the account's host or under a proxy's path.
+    #[test]
+    fn the_consent_page_address_carries_every_parameter() {
+        let request = AuthorizeRequest {
+            client_id: "handoff_console",
+            redirect_uri: "http://127.0.0.1:8765/oauth/callback",
+            scope: "tickets:read tickets:write",
+            state: "st&te",
+            code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        };
+        let table = [
+            (
+                "https://acme.zendesk.com",
+                "https://acme.zendesk.com/oauth/authorizations/new",
+            ),
+            (
+                "https://acme.zendesk.com/",
+                "https://acme.zendesk.com/oauth/authorizations/new",
+            ),
+            (
+                "http://127.0.0.1:4010/proxy/#x",
+                "http://127.0.0.1:4010/proxy/oauth/authorizations/new",
+            ),
+        ];
+        for (base, page) in table {
+            let base = url::Url::parse(base).unwrap_or_else(|e| panic!("{e}"));
+            let url = authorize_url(&base, &request);
+            assert_eq!(url.as_str().split('?').next(), Some(page), "{base}");
+            let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            let expected = [
+                ("response_type", "code"),
+                ("client_id", "handoff_console"),
+                ("redirect_uri", "http://127.0.0.1:8765/oauth/callback"),
+                ("scope", "tickets:read tickets:write"),
+                ("state", "st&te"),
+                (
+                    "code_challenge",
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                ),
+                ("code_challenge_method", "S256"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+            assert_eq!(pairs, expected, "{base}");
+        }
     }
 }
 

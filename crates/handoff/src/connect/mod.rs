@@ -8,8 +8,10 @@
 //! OAuth client, in the browser or with client credentials.
 
 mod oauth;
+mod save;
 
 pub use oauth::{verify_and_save_oauth, OAuthConnectInput, SignIn, DEFAULT_SIGN_IN_WAIT};
+pub use save::{purge_stale_secrets, SaveError};
 
 use jiff::Timestamp;
 use url::Url;
@@ -374,19 +376,7 @@ pub async fn verify_and_save(
         return Ok(progress.not_saved());
     };
 
-    // 6. Save: the token to the keychain, then the rest to SQLite.
-    progress.report(Check::running(CheckId::Keychain));
-    let keychain = match profile.keychain() {
-        Ok(keychain) => keychain,
-        Err(error) => {
-            progress.report(keychain_failure(&error));
-            return Ok(progress.finish(None));
-        }
-    };
-    if let Err(error) = keychain.put(SecretName::ZendeskApiToken, &input.token) {
-        progress.report(keychain_failure(&error));
-        return Ok(progress.finish(None));
-    }
+    // 6. Save: the token to the keychain under a new generation, then the switch in SQLite.
     let connection = Connection {
         subdomain: target.subdomain,
         base_url: target.base_url,
@@ -400,28 +390,15 @@ pub async fn verify_and_save(
         reconnect_required: None,
         refresh_interrupted: false,
     };
-    if let Err(error) = profile
-        .store()
-        .save_connection(&crate::profile::connection_row(&connection))
-    {
-        // Take the token back out so that nothing is half saved; the original error is what the admin needs.
-        if let Err(cleanup) = keychain.delete(SecretName::ZendeskApiToken) {
-            tracing::warn!(%cleanup, "could not remove the token after a failed save");
-        }
-        return Err(ConnectError::Store(error));
-    }
-    // Secrets of a previous OAuth connection are no longer used by anything.
-    for stale in [SecretName::OAuthTokens, SecretName::OAuthClientSecret] {
-        if let Err(error) = keychain.delete(stale) {
-            tracing::warn!(%error, "could not remove a secret the connection no longer uses");
-        }
-    }
-    progress.report(Check::passed(
-        CheckId::Keychain,
-        "Saved; the token is in the OS keychain",
-    ));
-    tracing::info!(subdomain = %connection.subdomain, user_id = connection.user.id, "connected to Zendesk");
-    Ok(progress.finish(Some(connection)))
+    let secrets = [(SecretName::ZendeskApiToken, input.token.clone())];
+    progress
+        .save(
+            profile,
+            connection,
+            &secrets,
+            "Saved; the token is in the OS keychain",
+        )
+        .await
 }
 
 /// The checks of one run: reports each as it starts and ends, and keeps the final states in order.
@@ -465,6 +442,36 @@ impl<'a, F: FnMut(&Check)> Progress<'a, F> {
             "Not saved: a required check failed.",
         ));
         self.finish(None)
+    }
+
+    /// The last step: saves `connection` with its credentials (the one save path of both auth methods). A
+    /// keychain failure is the Keychain check's failure; a database failure is an error. Either way nothing
+    /// changed: the previous connection, if any, still works.
+    async fn save(
+        mut self,
+        profile: &Profile,
+        connection: Connection,
+        secrets: &[(SecretName, SecretString)],
+        saved: &str,
+    ) -> Result<VerifyReport, ConnectError> {
+        self.report(Check::running(CheckId::Keychain));
+        match save::save(profile, &connection, secrets).await {
+            Ok(()) => {
+                self.report(Check::passed(CheckId::Keychain, saved));
+                tracing::info!(
+                    subdomain = %connection.subdomain,
+                    user_id = connection.user.id,
+                    auth_method = connection.auth_method.as_str(),
+                    "connected to Zendesk"
+                );
+                Ok(self.finish(Some(connection)))
+            }
+            Err(SaveError::Keychain(error)) => {
+                self.report(keychain_failure(&error));
+                Ok(self.finish(None))
+            }
+            Err(SaveError::Store(error)) => Err(ConnectError::Store(error)),
+        }
     }
 
     fn finish(self, connection: Option<Connection>) -> VerifyReport {

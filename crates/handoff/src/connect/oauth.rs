@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use zendesk::{Auth, Client, Forbidden, Grant, SecretString, TokenRequest, TokenSource, User};
 
 use super::{
-    capitalize, client, keychain_failure, AuthMethod, Check, CheckId, ConnectOptions, Connection,
-    OAuthDetails, Progress, Target, UserSummary, VerifyReport,
+    capitalize, client, AuthMethod, Check, CheckId, ConnectOptions, Connection, OAuthDetails,
+    Progress, Target, UserSummary, VerifyReport,
 };
 use crate::clock::Clock;
 use crate::keychain::SecretName;
@@ -131,26 +131,8 @@ pub async fn verify_and_save_oauth(
         return Ok(progress.not_saved());
     };
 
-    // 8. Save: the pair (and the client secret) to the keychain, then the rest to SQLite.
-    progress.report(Check::running(CheckId::Keychain));
-    let keychain = match profile.keychain() {
-        Ok(keychain) => keychain,
-        Err(error) => {
-            progress.report(keychain_failure(&error));
-            return Ok(progress.finish(None));
-        }
-    };
-    let stored = keychain
-        .put(SecretName::OAuthTokens, &tokens.to_keychain())
-        .and_then(|()| match &input.client_secret {
-            Some(secret) => keychain.put(SecretName::OAuthClientSecret, secret),
-            None => keychain.delete(SecretName::OAuthClientSecret),
-        });
-    if let Err(error) = stored {
-        let _ = keychain.delete(SecretName::OAuthTokens);
-        progress.report(keychain_failure(&error));
-        return Ok(progress.finish(None));
-    }
+    // 8. Save: the pair (and the client secret) to the keychain under a new generation, then the switch in
+    // SQLite. The legacy API token of a connection that moves to OAuth goes with the old generation.
     let connection = Connection {
         subdomain: target.subdomain,
         base_url: target.base_url,
@@ -176,27 +158,18 @@ pub async fn verify_and_save_oauth(
         reconnect_required: None,
         refresh_interrupted: false,
     };
-    if let Err(error) = profile
-        .store()
-        .save_connection(&crate::profile::connection_row(&connection))
-    {
-        for name in [SecretName::OAuthTokens, SecretName::OAuthClientSecret] {
-            if let Err(cleanup) = keychain.delete(name) {
-                tracing::warn!(%cleanup, "could not remove a secret after a failed save");
-            }
-        }
-        return Err(ConnectError::Store(error));
+    let mut secrets = vec![(SecretName::OAuthTokens, tokens.to_keychain())];
+    if let Some(secret) = &input.client_secret {
+        secrets.push((SecretName::OAuthClientSecret, secret.clone()));
     }
-    // The move to OAuth is done: the legacy API token is no longer used by anything.
-    if let Err(error) = keychain.delete(SecretName::ZendeskApiToken) {
-        tracing::warn!(%error, "could not remove the API token the connection no longer uses");
-    }
-    progress.report(Check::passed(
-        CheckId::Keychain,
-        "Saved; the OAuth tokens are in the OS keychain",
-    ));
-    tracing::info!(subdomain = %connection.subdomain, user_id = connection.user.id, "connected to Zendesk with OAuth");
-    Ok(progress.finish(Some(connection)))
+    progress
+        .save(
+            profile,
+            connection,
+            &secrets,
+            "Saved; the OAuth tokens are in the OS keychain",
+        )
+        .await
 }
 
 /// The Authorization check: `Ok(Ok(tokens))` when Zendesk granted a token, `Ok(Err(check))` with the failed

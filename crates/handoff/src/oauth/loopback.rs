@@ -3,7 +3,9 @@
 //!
 //! Invariants: only `/oauth/callback` with the expected `state` (compared in constant time) is accepted, so a
 //! favicon request, a stale tab or another site's redirect cannot end or hijack the sign-in; the listener
-//! never outlives [`Loopback::wait`] (deadline, cancel or answer), so no port stays open behind the console.
+//! never outlives [`Loopback::wait`] (deadline, cancel or answer), so no port stays open behind the console; it
+//! listens only on a loopback address, and serves under [`Limits::LOOPBACK`] (small headers, a header read
+//! timeout that also cuts silent connections, a short connection lifetime).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,12 +23,10 @@ use tokio::sync::oneshot;
 use zendesk::SecretString;
 
 use super::Cancel;
+use crate::server::Limits;
 
 /// The path Zendesk redirects the browser to.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
-
-/// How long the browser's last connection gets to receive its page once the answer is in.
-const DRAIN: Duration = Duration::from_secs(2);
 
 /// A bound, not yet serving, loopback listener. Binding first gives the redirect URI for the authorize URL.
 #[derive(Debug)]
@@ -66,10 +66,19 @@ impl Loopback {
         Loopback::on(TcpListener::bind(("127.0.0.1", 0)).await?)
     }
 
-    /// Serves on a listener the caller bound (it must be on a loopback address for the redirect to be
-    /// accepted by Zendesk).
+    /// Serves on a listener the caller bound. It must be on a loopback address: the redirect carries a code
+    /// that, with the verifier, is worth a token, so it must never be receivable from another machine.
     pub fn on(listener: TcpListener) -> std::io::Result<Loopback> {
         let address = listener.local_addr()?;
+        if !address.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "the sign-in listener must be on a loopback address such as 127.0.0.1, not {}",
+                    address.ip()
+                ),
+            ));
+        }
         Ok(Loopback { listener, address })
     }
 
@@ -94,23 +103,20 @@ impl Loopback {
             .route(CALLBACK_PATH, get(callback))
             .with_state(shared);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            axum::serve(self.listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stop_rx.await;
-                })
-                .await
-        });
+        let limits = Limits::LOOPBACK;
+        let server = tokio::spawn(crate::server::serve(self.listener, router, limits, async {
+            let _ = stop_rx.await;
+        }));
         let outcome = tokio::select! {
             answer = answer_rx => answer.map_err(|_| WaitError::Server(std::io::Error::other("the listener stopped"))),
             () = tokio::time::sleep(deadline) => Err(WaitError::TimedOut(deadline)),
             () = cancel.cancelled() => Err(WaitError::Cancelled),
         };
         let _ = stop_tx.send(());
-        // Graceful shutdown lets the answered request finish; a browser holding an idle connection open must not
-        // keep the port, so the server is aborted after a short drain.
+        // The answered request finishes within the drain; a browser holding an idle connection open does not
+        // keep the port, since the server drops what is left after it.
         let abort = server.abort_handle();
-        match tokio::time::timeout(DRAIN, server).await {
+        match tokio::time::timeout(limits.drain * 2, server).await {
             Ok(Ok(Err(error))) if outcome.is_ok() => {
                 tracing::debug!(%error, "loopback listener ended with an error after the answer")
             }
@@ -265,6 +271,57 @@ mod tests {
             reqwest::get(&redirect).await.is_err(),
             "the listener is closed once the answer is in"
         );
+    }
+
+    #[tokio::test]
+    async fn only_a_loopback_listener_is_accepted() {
+        let loopback = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(Loopback::on(loopback).is_ok());
+        // Every address of every interface: reachable from other machines, so refused.
+        if let Ok(any) = TcpListener::bind(("0.0.0.0", 0)).await {
+            let refused = Loopback::on(any).map(|_| ()).map_err(|e| e.to_string());
+            assert!(
+                matches!(&refused, Err(message) if message.contains("loopback") && message.contains("0.0.0.0")),
+                "{refused:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_or_oversized_visit_does_not_hold_the_listener() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let redirect = loopback.redirect_uri();
+        let address = loopback.address;
+        let waiting = tokio::spawn(async move {
+            loopback
+                .wait("s", Duration::from_secs(60), &Cancel::new())
+                .await
+        });
+        let mut big = tokio::net::TcpStream::connect(address)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let request = format!(
+            "GET /oauth/callback?state=s HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
+            "c".repeat(64 * 1024)
+        );
+        let _ = big.write_all(request.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), big.read_to_end(&mut answer)).await;
+        assert!(
+            String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 431"),
+            "oversized headers are refused"
+        );
+        // A connection that never sends a byte does not stop the real answer from arriving.
+        let _silent = tokio::net::TcpStream::connect(address)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (status, _) = get(&format!("{redirect}?code=c&state=s")).await;
+        assert_eq!(status, 200);
+        let answer = waiting.await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(answer, Ok(Answer::Code(_))), "{answer:?}");
     }
 
     #[tokio::test]

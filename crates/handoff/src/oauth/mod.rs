@@ -219,10 +219,10 @@ impl Cancel {
     }
 }
 
-/// Test-only fault injection: `HANDOFF_FAULT=refresh:<point>` aborts the process at that point of a refresh,
-/// as a crash or `kill -9` would (no destructor runs, nothing is flushed). The crash tests use it to prove that
-/// every point leaves either a working pair or the `reconnect_required` state.
-pub const FAULT_VAR: &str = "HANDOFF_FAULT";
+/// Test-only fault injection (see [`crate::fault`]): `HANDOFF_FAULT=refresh:<point>` aborts the process at that
+/// point of a refresh. The crash tests use it to prove that every point leaves either a working pair or the
+/// `reconnect_required` state.
+pub use crate::fault::FAULT_VAR;
 
 /// The points of a refresh where a fault can be injected, in the order a refresh passes them.
 pub const REFRESH_FAULT_POINTS: &[&str] = &[
@@ -232,17 +232,8 @@ pub const REFRESH_FAULT_POINTS: &[&str] = &[
     "after_store_update",
 ];
 
-/// Release builds ignore the variable: only the debug builds the tests run can be told to crash.
 pub(crate) fn fault_point(point: &str) {
-    if !cfg!(debug_assertions) {
-        return;
-    }
-    if let Ok(wanted) = std::env::var(FAULT_VAR) {
-        if wanted.strip_prefix("refresh:") == Some(point) {
-            eprintln!("handoff: {FAULT_VAR} aborts the process at refresh:{point}");
-            std::process::abort();
-        }
-    }
+    crate::fault::abort_at(&format!("refresh:{point}"));
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The authorization request: the URL the browser opens, with PKCE (S256) and `state` (RFC 7636, RFC 6749 §10.12).
+//! The authorization request: the PKCE (S256) verifier and `state` (RFC 7636, RFC 6749 §10.12) of one sign-in;
+//! the consent page's address itself is built by `crates/zendesk` ([`zendesk::authorize_url`]).
 //!
 //! Hand-rolled rather than taken from the `oauth2` crate: the product needs three primitives (a random
 //! verifier, its S256 challenge, a random state) and one URL; the token exchange must go through
@@ -35,19 +36,17 @@ impl AuthorizationRequest {
     ) -> AuthorizationRequest {
         let code_verifier = random_token();
         let state = random_token();
-        let mut url = base_url.clone();
-        let prefix = base_url.path().trim_end_matches('/').to_owned();
-        url.set_path(&format!("{prefix}/oauth/authorizations/new"));
-        url.set_fragment(None);
-        url.query_pairs_mut()
-            .clear()
-            .append_pair("response_type", "code")
-            .append_pair("client_id", client_id)
-            .append_pair("redirect_uri", redirect_uri)
-            .append_pair("scope", scope)
-            .append_pair("state", &state)
-            .append_pair("code_challenge", &code_challenge(&code_verifier))
-            .append_pair("code_challenge_method", "S256");
+        // Where the browser goes is Zendesk's business, so `crates/zendesk` builds the address.
+        let url = zendesk::authorize_url(
+            base_url,
+            &zendesk::AuthorizeRequest {
+                client_id,
+                redirect_uri,
+                scope,
+                state: &state,
+                code_challenge: &code_challenge(&code_verifier),
+            },
+        );
         AuthorizationRequest {
             url,
             state,

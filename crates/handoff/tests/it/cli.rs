@@ -201,13 +201,14 @@ fn browser_script(dir: &std::path::Path) -> String {
 }
 
 /// The access and refresh tokens the profile in `data_dir` holds, to grep outputs for.
-fn stored_secrets(data_dir: &str) -> Vec<String> {
+async fn stored_secrets(data_dir: &str) -> Vec<String> {
     let profile = handoff::profile::Profile::open(
         std::path::Path::new(data_dir),
         handoff::keychain::SecretStoreKind::Keychain,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     crate::oauth::stored_tokens(&profile)
+        .await
         .map(|t| {
             let mut secrets = vec![t.access_token.expose_secret().to_owned()];
             secrets.extend(t.refresh_token.map(|r| r.expose_secret().to_owned()));
@@ -260,7 +261,7 @@ async fn connect_with_oauth_and_client_credentials_through_the_cli() {
         "{}",
         text(&oauth)
     );
-    let signed_in = stored_secrets(&data_dir);
+    let signed_in = stored_secrets(&data_dir).await;
     assert_eq!(signed_in.len(), 2, "the pair is in the keychain");
 
     let status = handoff(
@@ -307,7 +308,7 @@ async fn connect_with_oauth_and_client_credentials_through_the_cli() {
     assert_eq!(report["checks"].as_array().map(Vec::len), Some(8));
 
     let mut secrets = signed_in;
-    secrets.extend(stored_secrets(&data_dir));
+    secrets.extend(stored_secrets(&data_dir).await);
     secrets.push(crate::oauth::RELAY_SECRET.to_owned());
     for output in [&oauth, &status, &relay] {
         for secret in &secrets {
@@ -400,8 +401,9 @@ async fn a_crash_at_any_point_of_a_refresh_leaves_a_working_pair_or_the_reconnec
             text(&verified)
         );
         if survives {
-            let tokens =
-                crate::oauth::stored_tokens(&profile).unwrap_or_else(|| panic!("{point}: pair"));
+            let tokens = crate::oauth::stored_tokens(&profile)
+                .await
+                .unwrap_or_else(|| panic!("{point}: pair"));
             assert!(
                 crate::oauth::accepted(&sim, &tokens.access_token).await,
                 "{point}"
@@ -413,7 +415,7 @@ async fn a_crash_at_any_point_of_a_refresh_leaves_a_working_pair_or_the_reconnec
                 text(&verified)
             );
         }
-        let secrets = stored_secrets(&data_dir);
+        let secrets = stored_secrets(&data_dir).await;
         for output in [&crashed, &restarted, &verified] {
             for secret in &secrets {
                 assert!(

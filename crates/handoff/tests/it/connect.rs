@@ -195,10 +195,7 @@ async fn verify_and_save_reports_every_check_and_saves_only_when_all_pass() {
         }
 
         let stored = profile.connection().unwrap_or_else(|e| panic!("{e}"));
-        let in_keychain = profile
-            .keychain()
-            .and_then(|k| k.get(SecretName::ZendeskApiToken))
-            .unwrap_or_else(|e| panic!("keychain: {e}"));
+        let in_keychain = crate::stored_secret(&profile, SecretName::ZendeskApiToken).await;
         if case.saved {
             assert!(
                 stored.is_some(),
@@ -299,10 +296,7 @@ async fn a_saved_connection_survives_reopening_the_profile() {
         connection.api_token_deadline(now).map(|d| d.days_left),
         Some(157)
     );
-    let token = reopened
-        .keychain()
-        .and_then(|k| k.get(SecretName::ZendeskApiToken))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let token = crate::stored_secret(&reopened, SecretName::ZendeskApiToken).await;
     assert_eq!(
         token.map(|t| t.expose_secret().to_owned()),
         Some(CANARY_TOKEN.to_owned())

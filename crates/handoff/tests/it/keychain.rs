@@ -1,6 +1,6 @@
 //! Each way the keychain can be out of reach gets exit code 4 and a message naming what to start or install,
-//! never a silent fallback and never a hang: no bus at all, a bus with no Secret Service on it, and a Secret
-//! Service whose keyring is locked.
+//! never a silent fallback and never a hang: no bus at all, a bus with no Secret Service on it, a Secret
+//! Service whose keyring is locked, and one that never answers.
 
 use crate::{handoff as run_handoff, run, simulator, text, CANARY_TOKEN};
 
@@ -29,6 +29,8 @@ async fn an_unreachable_keychain_is_named_and_nothing_is_saved() {
     let bus_config = bus_config.to_str().unwrap_or_default().to_owned();
     let keyring_home = scratch.path().join("keyring-home");
     let keyring_home = keyring_home.to_str().unwrap_or_default().to_owned();
+    let stopped_home = scratch.path().join("stopped-keyring-home");
+    let stopped_home = stopped_home.to_str().unwrap_or_default().to_owned();
     let handoff = env!("CARGO_BIN_EXE_handoff");
 
     // (case, program, arguments before handoff's own, environment, what the message must name)
@@ -63,6 +65,22 @@ async fn an_unreachable_keychain_is_named_and_nothing_is_saved() {
             ],
             vec![("XDG_DATA_HOME", &keyring_home)],
             "the keychain is locked",
+        ),
+        (
+            // gnome-keyring is stopped (SIGSTOP) once it is on the bus: every call to it waits forever, as when
+            // it shows an unlock prompt nobody answers. The call is given up after the limit, not waited on.
+            "a keychain that never answers",
+            "dbus-run-session",
+            vec![
+                "--config-file", &bus_config, "--", "sh", "-c",
+                "echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
+                 for i in $(seq 50); do pid=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+                   org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null \
+                   | awk '/uint32/ {print $2}'); [ -n \"$pid\" ] && break; sleep 0.1; done; \
+                 kill -STOP $pid; \"$0\" \"$@\"; status=$?; kill -KILL $pid; exit $status", handoff,
+            ],
+            vec![("XDG_DATA_HOME", &stopped_home), ("HANDOFF_KEYCHAIN_TIMEOUT_MS", "1500")],
+            "the keychain did not answer within 1.5 s",
         ),
     ];
     for (case, program, mut args, env, advice) in cases {

@@ -5,6 +5,8 @@ mod cli;
 mod connect;
 mod keychain;
 mod oauth;
+mod refresh;
+mod save;
 
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::Profile;
@@ -21,6 +23,19 @@ pub async fn simulator() -> RunningSimulator {
     zendesk_sim::spawn(config)
         .await
         .unwrap_or_else(|error| panic!("simulator did not start: {error}"))
+}
+
+/// A secret of the profile's saved connection, as the keychain holds it.
+pub async fn stored_secret(
+    profile: &Profile,
+    name: handoff::keychain::SecretName,
+) -> Option<zendesk::SecretString> {
+    profile
+        .keychain()
+        .unwrap_or_else(|e| panic!("keychain: {e}"))
+        .get(name)
+        .await
+        .unwrap_or_else(|e| panic!("keychain: {e}"))
 }
 
 pub fn profile(dir: &tempfile::TempDir) -> Profile {

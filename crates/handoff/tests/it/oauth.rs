@@ -212,14 +212,13 @@ pub async fn connected(sim: &RunningSimulator, profile: &Profile, clock: &Clock)
     let browser = PlayedBrowser::new(Visit::Follow);
     let (report, _) = sign_in(profile, console_input(sim), &browser, clock).await;
     assert!(report.saved(), "{:#?}", report.checks);
-    stored_tokens(profile).unwrap_or_else(|| panic!("no tokens stored"))
+    stored_tokens(profile)
+        .await
+        .unwrap_or_else(|| panic!("no tokens stored"))
 }
 
-pub fn stored_tokens(profile: &Profile) -> Option<TokenSet> {
-    let stored = profile
-        .keychain()
-        .and_then(|k| k.get(SecretName::OAuthTokens))
-        .unwrap_or_else(|e| panic!("keychain: {e}"))?;
+pub async fn stored_tokens(profile: &Profile) -> Option<TokenSet> {
+    let stored = crate::stored_secret(profile, SecretName::OAuthTokens).await?;
     // The entry is the pair as JSON; its shape is the core's business, read through the public type.
     let value: serde_json::Value =
         serde_json::from_str(stored.expose_secret()).unwrap_or_else(|_| panic!("tokens are JSON"));
@@ -338,7 +337,9 @@ async fn the_full_pkce_flow_signs_in_saves_and_keeps_every_secret_out_of_files()
         reopened.oauth.map(|o| o.scopes.join(" ")),
         Some(requested_scope())
     );
-    let tokens = stored_tokens(&profile).unwrap_or_else(|| panic!("pair stored"));
+    let tokens = stored_tokens(&profile)
+        .await
+        .unwrap_or_else(|| panic!("pair stored"));
     assert!(
         accepted(&sim, &tokens.access_token).await,
         "the stored token works"
@@ -467,7 +468,7 @@ async fn sign_ins_that_go_wrong_fail_their_check_and_save_nothing() {
             case.name
         );
         assert!(
-            stored_tokens(&profile).is_none(),
+            stored_tokens(&profile).await.is_none(),
             "{}: no token in the keychain",
             case.name
         );
@@ -637,10 +638,7 @@ async fn client_credentials_connect_a_confidential_client_as_its_creating_admin(
         connection.oauth.map(|o| o.grant),
         Some(GrantKind::ClientCredentials)
     );
-    let secret = profile
-        .keychain()
-        .and_then(|k| k.get(SecretName::OAuthClientSecret))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let secret = crate::stored_secret(&profile, SecretName::OAuthClientSecret).await;
     assert_eq!(
         secret.map(|s| s.expose_secret().to_owned()),
         Some(RELAY_SECRET.to_owned())
@@ -650,6 +648,7 @@ async fn client_credentials_connect_a_confidential_client_as_its_creating_admin(
     // Its token expires like any other; a new one comes from the secret, not from a refresh token.
     let clock = sim_clock(&sim);
     let account = account::open(&profile, &clock)
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("saved"));
     sim.sim.clock().advance(Duration::from_secs(1800));
@@ -672,6 +671,7 @@ async fn a_token_close_to_expiry_is_renewed_before_it_is_sent() {
     let clock = sim_clock(&sim);
     let first = connected(&sim, &profile, &clock).await;
     let account = account::open(&profile, &clock)
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("saved"));
     let session = account
@@ -704,7 +704,9 @@ async fn a_token_close_to_expiry_is_renewed_before_it_is_sent() {
         0,
         "renewed before Zendesk had to refuse anything"
     );
-    let second = stored_tokens(&profile).unwrap_or_else(|| panic!("pair stored"));
+    let second = stored_tokens(&profile)
+        .await
+        .unwrap_or_else(|| panic!("pair stored"));
     assert_ne!(second.access_token, first.access_token);
     assert_ne!(second.refresh_token, first.refresh_token);
     assert!(
@@ -741,6 +743,7 @@ async fn twenty_concurrent_requests_during_expiry_cause_exactly_one_refresh() {
         };
         connected(&sim, &profile, &clock).await;
         let account = account::open(&profile, &clock)
+            .await
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("saved"));
         sim.sim.clock().advance(Duration::from_secs(1801));
@@ -796,6 +799,7 @@ async fn a_refused_refresh_puts_the_connection_in_the_reconnect_state() {
         .unwrap_or_else(|e| panic!("{e}"));
 
     let account = account::open(&profile, &Clock::system())
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("saved"));
     let error = account
@@ -892,12 +896,13 @@ async fn a_pair_renewed_by_another_process_is_adopted_not_mistaken_for_a_dead_gr
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let profile = profile(&dir);
     connected(&sim, &profile, &Clock::system()).await;
-    let open = || {
+    let open = || async {
         account::open(&profile, &Clock::system())
+            .await
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("saved"))
     };
-    let (console, cli) = (open(), open());
+    let (console, cli) = (open().await, open().await);
     sim.sim.clock().advance(Duration::from_secs(1801));
 
     console
