@@ -478,6 +478,14 @@ async fn put_trigger(harness: &Harness, id: u64, trigger: Value) -> PutOutcome {
     }
 }
 
+/// What a trigger PUT must lead to.
+enum Expected {
+    /// 200, and the trigger then holds these conditions and actions.
+    Stored { conditions: Value, actions: Value },
+    /// 422 RecordInvalid listing these problems under `base`; the trigger is unchanged.
+    Refused(Vec<&'static str>),
+}
+
 /// Zendesk's 422 for a trigger left without something it must have (FACTS §3 shape).
 fn record_invalid(descriptions: &[&str]) -> Value {
     let problems: Vec<Value> = descriptions
@@ -492,65 +500,69 @@ async fn a_trigger_put_replaces_conditions_and_actions_together() {
     // OAS `UpdateTrigger`: "Updating a condition or action updates both the conditions and
     // actions arrays, clearing all existing values of both arrays." An update that names
     // neither (title, active, position, ...) leaves both as they are.
-    let created = json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []});
+    let created =
+        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []});
     let created_actions = json!([{"field": "priority", "value": "high"}]);
     let public = json!({"field": "comment_is_public", "operator": "is", "value": "true"});
     let tag = json!({"field": "current_tags", "value": "relayed"});
     let no_action = "Trigger must contain at least one action";
     let no_condition = "Trigger must contain at least one condition";
-    // (what the PUT sends, Some(conditions, actions) stored after a 200 or None for a 422
-    // whose problems are listed, the title afterwards)
-    let table: Vec<(Value, Result<(Value, Value), Vec<&str>>, &str)> = vec![
+    let stored = |conditions: &Value, actions: &Value| Expected::Stored {
+        conditions: conditions.clone(),
+        actions: actions.clone(),
+    };
+    // (what the PUT sends, what it leads to, the title afterwards)
+    let table = [
         (
             json!({"conditions": {"all": [public], "any": []}, "actions": [tag]}),
-            Ok((json!({"all": [public], "any": []}), json!([tag]))),
+            stored(&json!({"all": [public], "any": []}), &json!([tag])),
             "relay",
         ),
         (
             json!({"conditions": {"any": [public]}, "actions": [tag]}),
-            Ok((json!({"all": [], "any": [public]}), json!([tag]))),
+            stored(&json!({"all": [], "any": [public]}), &json!([tag])),
             "relay",
         ),
         (
             json!({"all": [public], "actions": [tag]}),
-            Ok((json!({"all": [public], "any": []}), json!([tag]))),
+            stored(&json!({"all": [public], "any": []}), &json!([tag])),
             "relay",
         ),
         (
             json!({"title": "renamed"}),
-            Ok((created.clone(), created_actions.clone())),
+            stored(&created, &created_actions),
             "renamed",
         ),
         (
             json!({"active": false, "position": 3}),
-            Ok((created.clone(), created_actions.clone())),
+            stored(&created, &created_actions),
             "relay",
         ),
         // Half a repair: the conditions clear the actions too, so the trigger is refused
         // and nothing of the update is kept.
         (
             json!({"title": "half", "conditions": {"all": [public]}}),
-            Err(vec![no_action]),
+            Expected::Refused(vec![no_action]),
             "relay",
         ),
         (
             json!({"all": [public]}),
-            Err(vec![no_action]),
+            Expected::Refused(vec![no_action]),
             "relay",
         ),
         (
             json!({"actions": [tag]}),
-            Err(vec![no_condition]),
+            Expected::Refused(vec![no_condition]),
             "relay",
         ),
         (
             json!({"conditions": {"all": [public]}, "actions": []}),
-            Err(vec![no_action]),
+            Expected::Refused(vec![no_action]),
             "relay",
         ),
         (
             json!({"conditions": {}, "actions": []}),
-            Err(vec![no_action, no_condition]),
+            Expected::Refused(vec![no_action, no_condition]),
             "relay",
         ),
     ];
@@ -558,12 +570,17 @@ async fn a_trigger_put_replaces_conditions_and_actions_together() {
     let mut failures = Vec::new();
     for (sent, expected, title) in table {
         let id = harness
-            .create_trigger(json!({"title": "relay", "conditions": created, "actions": created_actions}))
+            .create_trigger(
+                json!({"title": "relay", "conditions": created, "actions": created_actions}),
+            )
             .await;
         let outcome = put_trigger(&harness, id, sent.clone()).await;
         let (status, stored) = match &expected {
-            Ok(stored) => (StatusCode::OK, stored.clone()),
-            Err(_) => (
+            Expected::Stored {
+                conditions,
+                actions,
+            } => (StatusCode::OK, (conditions.clone(), actions.clone())),
+            Expected::Refused(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 (created.clone(), created_actions.clone()),
             ),
@@ -572,14 +589,13 @@ async fn a_trigger_put_replaces_conditions_and_actions_together() {
             outcome.stored["conditions"].clone(),
             outcome.stored["actions"].clone(),
         );
-        if outcome.status != status || seen != stored || outcome.stored["title"] != json!(title)
-        {
+        if outcome.status != status || seen != stored || outcome.stored["title"] != json!(title) {
             failures.push(format!(
                 "PUT {sent}: expected {status} storing {stored:?} titled {title}, got {} storing {seen:?} titled {}",
                 outcome.status, outcome.stored["title"]
             ));
         }
-        if let Err(problems) = &expected {
+        if let Expected::Refused(problems) = &expected {
             if outcome.body != record_invalid(problems) {
                 failures.push(format!("PUT {sent}: 422 body {}", outcome.body));
             }
