@@ -177,18 +177,19 @@ async fn cursors_past_any_list_are_refused_and_issued_ones_still_work() {
         let cursor = URL_SAFE_NO_PAD.encode(&payload);
         for parameter in ["page[after]", "page[before]"] {
             for (path, _) in &lists {
-                let uri = format!(
-                    "{path}?{}={}",
-                    query_value(parameter),
-                    query_value(&cursor)
-                );
+                let uri = format!("{path}?{}={}", query_value(parameter), query_value(&cursor));
                 let answer = harness.admin_request(Method::GET, &uri).send().await;
                 let expected = if accepted {
                     StatusCode::OK
                 } else {
                     StatusCode::BAD_REQUEST
                 };
-                assert_eq!(answer.status, expected, "{payload} {uri}: {}", answer.text());
+                assert_eq!(
+                    answer.status,
+                    expected,
+                    "{payload} {uri}: {}",
+                    answer.text()
+                );
             }
         }
         harness

@@ -197,6 +197,268 @@ async fn a_trigger_naming_a_missing_webhook_delivers_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trigger_never_notifies_an_event_subscribed_webhook() {
+    // FACTS §5/§6: only a webhook whose subscriptions are exactly
+    // ["conditional_ticket_events"] is connected to triggers; one subscribed to Zendesk
+    // events is never called by a trigger, even when a trigger names it.
+    let harness = Harness::with_config(fast_delivery());
+    let receiver = Receiver::ok().await;
+    let (connected, _) = harness
+        .create_webhook(&format!("{}/connected", receiver.url))
+        .await;
+    let events = harness
+        .admin_request(Method::POST, "/api/v2/webhooks")
+        .json(json!({"webhook": {"name": "user deleted", "endpoint": format!("{}/events", receiver.url), "http_method": "POST", "request_format": "json", "status": "active", "subscriptions": ["zen:event-type:user.deleted"]}}))
+        .send()
+        .await;
+    assert_eq!(events.status, StatusCode::CREATED, "{}", events.text());
+    let events = events.json()["webhook"]["id"].as_str().unwrap().to_owned();
+    harness
+        .create_trigger(json!({"title": "both", "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}, "actions": [
+            {"field": "notification_webhook", "value": [events, "{\"to\": \"events\"}"]},
+            {"field": "notification_webhook", "value": [connected, "{\"to\": \"connected\"}"]},
+        ]}))
+        .await;
+    harness
+        .create_ticket(json!({"subject": "s", "comment": {"body": "b"}}))
+        .await;
+    assert!(harness.sim.settle(Duration::from_secs(10)).await);
+    let paths: Vec<String> = receiver
+        .captured()
+        .iter()
+        .map(|request| request.path.clone())
+        .collect();
+    assert_eq!(paths, vec!["/connected".to_owned()]);
+    let invoked: Vec<String> = harness
+        .sim
+        .deliveries()
+        .iter()
+        .map(|delivery| delivery.webhook_id.clone())
+        .collect();
+    assert_eq!(
+        invoked,
+        vec![connected],
+        "no invocation for the event webhook"
+    );
+}
+
+/// What the Webhooks API answered: the status, and the `errors[0].detail` of a refusal.
+async fn send_webhook(
+    harness: &Harness,
+    method: Method,
+    path: &str,
+    webhook: Value,
+) -> (StatusCode, String) {
+    let answer = harness
+        .admin_request(method, path)
+        .json(json!({ "webhook": webhook }))
+        .send()
+        .await;
+    let detail = if answer.status.is_success() {
+        String::new()
+    } else {
+        answer.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (answer.status, detail)
+}
+
+fn webhook_with(subscriptions: Value, http_method: &str, request_format: &str) -> Value {
+    json!({"name": "W", "endpoint": "https://example.com/hook", "http_method": http_method, "request_format": request_format, "status": "active", "subscriptions": subscriptions})
+}
+
+#[tokio::test]
+async fn webhook_subscriptions_are_validated_as_zendesk_documents() {
+    // FACTS §5: a trigger/automation webhook has exactly ["conditional_ticket_events"];
+    // otherwise it is subscribed to Zendesk event types (`zen:event-type:...`), which
+    // needs POST and json; never both; the connection method can't change later.
+    let harness = Harness::minimal();
+    let triggers = json!(["conditional_ticket_events"]);
+    let deleted = json!(["zen:event-type:user.deleted"]);
+    // (subscriptions, http_method, request_format, accepted)
+    let creates = [
+        (triggers.clone(), "GET", "form_encoded", true),
+        (deleted.clone(), "POST", "json", true),
+        (
+            json!([
+                "zen:event-type:user.deleted",
+                "zen:event-type:organization.created"
+            ]),
+            "POST",
+            "json",
+            true,
+        ),
+        (deleted.clone(), "GET", "json", false),
+        (deleted.clone(), "POST", "xml", false),
+        (
+            json!(["conditional_ticket_events", "zen:event-type:user.deleted"]),
+            "POST",
+            "json",
+            false,
+        ),
+        (
+            json!(["conditional_ticket_events", "conditional_ticket_events"]),
+            "POST",
+            "json",
+            false,
+        ),
+        (
+            json!(["conditional_ticket_events", 5]),
+            "POST",
+            "json",
+            false,
+        ),
+        (json!(["ticket_events"]), "POST", "json", false),
+        (json!(["zen:event-type:"]), "POST", "json", false),
+        (
+            json!(["zen:event-type:user.deleted", "conditional"]),
+            "POST",
+            "json",
+            false,
+        ),
+        (json!("conditional_ticket_events"), "POST", "json", false),
+        (json!([]), "POST", "json", false),
+    ];
+    let mut failures = Vec::new();
+    for (subscriptions, http_method, request_format, accepted) in creates {
+        let (status, detail) = send_webhook(
+            &harness,
+            Method::POST,
+            "/api/v2/webhooks",
+            webhook_with(subscriptions.clone(), http_method, request_format),
+        )
+        .await;
+        let expected = if accepted {
+            StatusCode::CREATED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        if status != expected || (!accepted && detail.is_empty()) {
+            failures.push(format!(
+                "create {subscriptions} {http_method} {request_format}: {status} {detail}"
+            ));
+        }
+    }
+    // Updates, against one webhook of each connection method made afresh for every row.
+    // (which webhook, method, body, accepted)
+    let updates = [
+        (
+            "events",
+            Method::PATCH,
+            json!({"subscriptions": ["zen:event-type:user.deleted", "zen:event-type:user.created"]}),
+            true,
+        ),
+        ("events", Method::PATCH, json!({"name": "renamed"}), true),
+        (
+            "events",
+            Method::PATCH,
+            json!({"subscriptions": triggers}),
+            false,
+        ),
+        (
+            "events",
+            Method::PATCH,
+            json!({"http_method": "GET"}),
+            false,
+        ),
+        (
+            "events",
+            Method::PATCH,
+            json!({"request_format": "xml"}),
+            false,
+        ),
+        (
+            "events",
+            Method::PATCH,
+            json!({"subscriptions": ["zen:event-type:user.deleted", "conditional_ticket_events"]}),
+            false,
+        ),
+        (
+            "events",
+            Method::PUT,
+            webhook_with(deleted.clone(), "PUT", "json"),
+            false,
+        ),
+        (
+            "events",
+            Method::PUT,
+            webhook_with(json!(["zen:event-type:user.created"]), "POST", "json"),
+            true,
+        ),
+        (
+            "triggers",
+            Method::PATCH,
+            json!({"http_method": "GET"}),
+            true,
+        ),
+        (
+            "triggers",
+            Method::PATCH,
+            json!({"subscriptions": deleted}),
+            false,
+        ),
+        (
+            "triggers",
+            Method::PATCH,
+            json!({"subscriptions": ["conditional_ticket_events", "conditional_ticket_events"]}),
+            false,
+        ),
+        (
+            "triggers",
+            Method::PATCH,
+            json!({"subscriptions": ["ticket_events"]}),
+            false,
+        ),
+        (
+            "triggers",
+            Method::PUT,
+            webhook_with(triggers.clone(), "DELETE", "json"),
+            true,
+        ),
+        (
+            "triggers",
+            Method::PUT,
+            webhook_with(deleted.clone(), "POST", "json"),
+            false,
+        ),
+    ];
+    for (which, method, body, accepted) in updates {
+        let (subscriptions, http_method) = match which {
+            "events" => (deleted.clone(), "POST"),
+            _ => (triggers.clone(), "GET"),
+        };
+        let created = harness
+            .admin_request(Method::POST, "/api/v2/webhooks")
+            .json(json!({ "webhook": webhook_with(subscriptions.clone(), http_method, "json") }))
+            .send()
+            .await;
+        let id = created.json()["webhook"]["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v2/webhooks/{id}");
+        let (status, detail) = send_webhook(&harness, method.clone(), &path, body.clone()).await;
+        let expected = if accepted {
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let shown = harness
+            .admin_request(Method::GET, &path)
+            .send()
+            .await
+            .json();
+        let kept = shown["webhook"]["subscriptions"] == subscriptions;
+        if status != expected || (!accepted && (detail.is_empty() || !kept)) {
+            failures.push(format!(
+                "{method} {which} webhook with {body}: {status} {detail}; now {}",
+                shown["webhook"]
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_dump_triggers_fire_without_their_webhooks() {
     let harness = Harness::with_config(SimConfig {
         seed: Seed::AccountDump,
