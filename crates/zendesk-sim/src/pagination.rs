@@ -134,6 +134,8 @@ pub(crate) struct CursorWindow {
 }
 
 /// Picks the window of `total` items for `query`. Cursors encode item positions.
+/// `decode_cursor` bounds them; the arithmetic saturates anyway, so the window is defined
+/// for every input.
 pub(crate) fn cursor_window(total: usize, query: CursorQuery) -> CursorWindow {
     match (query.after, query.before) {
         (_, Some(before)) => {
@@ -146,8 +148,8 @@ pub(crate) fn cursor_window(total: usize, query: CursorQuery) -> CursorWindow {
             }
         }
         (after, None) => {
-            let start = after.map_or(0, |after| after + 1).min(total);
-            let end = (start + query.size).min(total);
+            let start = after.map_or(0, |after| after.saturating_add(1)).min(total);
+            let end = start.saturating_add(query.size).min(total);
             CursorWindow {
                 start,
                 end,
@@ -228,15 +230,24 @@ pub(crate) fn page_link(
     json!(format!("{}{}?{}", call.origin, path, encode_query(&pairs)))
 }
 
+/// The largest position a cursor may carry. No list the simulator serves can hold more
+/// items (a `Vec` holds at most `isize::MAX` bytes), so no cursor it issues exceeds this,
+/// and `position + 1` cannot overflow.
+const MAX_CURSOR_POSITION: usize = isize::MAX.unsigned_abs();
+
 /// Cursors are opaque to clients; here they carry an item position.
 pub(crate) fn encode_cursor(position: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("p:{position}"))
 }
 
+/// The position of a cursor the simulator could have issued, or `None` (Zendesk's 400
+/// `InvalidPaginationParameter`). Only the exact spelling `encode_cursor` produces is
+/// accepted, so `p:+1`, `p:01` or padded variants are refused like any forged cursor.
 pub(crate) fn decode_cursor(cursor: &str) -> Option<usize> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let text = String::from_utf8(bytes).ok()?;
-    text.strip_prefix("p:")?.parse().ok()
+    let position: usize = text.strip_prefix("p:")?.parse().ok()?;
+    (position <= MAX_CURSOR_POSITION && encode_cursor(position) == cursor).then_some(position)
 }
 
 /// Encodes query pairs the way a browser would (`page%5Bsize%5D=2`).
@@ -279,6 +290,24 @@ mod tests {
     #[test]
     fn cursors_round_trip() {
         assert_eq!(decode_cursor(&encode_cursor(42)), Some(42));
+        assert_eq!(
+            decode_cursor(&encode_cursor(MAX_CURSOR_POSITION)),
+            Some(MAX_CURSOR_POSITION)
+        );
+        assert_eq!(decode_cursor(&encode_cursor(MAX_CURSOR_POSITION + 1)), None);
         assert_eq!(decode_cursor("garbage!"), None);
+    }
+
+    #[test]
+    fn windows_are_defined_at_the_edges() {
+        let window = cursor_window(
+            3,
+            CursorQuery {
+                size: MAX_PAGE_SIZE,
+                after: Some(usize::MAX),
+                before: None,
+            },
+        );
+        assert_eq!((window.start, window.end, window.has_more), (3, 3, false));
     }
 }

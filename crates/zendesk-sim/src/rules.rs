@@ -14,6 +14,7 @@ use crate::placeholders;
 use crate::tickets::{self, status_rank, Actor, TicketState};
 use crate::triggers::Trigger;
 use crate::users::Role;
+use crate::webhooks::Connection;
 
 /// Whether the ticket was just created or changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -403,7 +404,8 @@ fn apply_actions(
 }
 
 /// Builds the delivery for a `notification_webhook` action `[webhook_id, body]`. A missing
-/// or inactive webhook means no delivery, as in Zendesk.
+/// or inactive webhook means no delivery, as in Zendesk, and so does a webhook subscribed
+/// to Zendesk events: triggers only call webhooks connected to triggers (FACTS §6).
 fn notification(
     account: &mut Account,
     ticket_id: u64,
@@ -415,7 +417,7 @@ fn notification(
     let items = value.as_array()?;
     let webhook_id = items.first()?.as_str()?;
     let webhook = account.webhooks.get(webhook_id)?.clone();
-    if webhook.status != "active" {
+    if webhook.status != "active" || webhook.connection() != Connection::Triggers {
         return None;
     }
     let ticket = account.tickets.get(&ticket_id)?;

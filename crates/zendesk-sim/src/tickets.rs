@@ -16,7 +16,7 @@ use crate::reply::{record_url, ApiError, ApiResult, Reply};
 use crate::router::Call;
 use crate::rules::{self, UpdateContext, UpdateType};
 use crate::ticket_fields::{validate_value, FieldWrite};
-use crate::users::{existing_id, find_record, Role, User};
+use crate::users::{email_problem, existing_id, find_record, Role, User};
 
 /// Zendesk's cap on comments per ticket.
 pub const MAX_COMMENTS: usize = 5000;
@@ -480,6 +480,14 @@ fn resolve_requester(
     if let Some(Value::Object(requester)) = input.get("requester") {
         let email = requester.get("email").and_then(Value::as_str);
         if let Some(email) = email {
+            // Checked before anything is looked up or created, so a refused ticket leaves
+            // no user behind.
+            if let Some(problem) = email_problem(email) {
+                return Err(ApiError::invalid(
+                    "requester",
+                    format!("Requester: {problem}"),
+                ));
+            }
             if let Some(user) = account.user_by_email(email) {
                 return Ok(user.id);
             }

@@ -151,18 +151,66 @@ fn category_id(category: Option<&Value>) -> Option<String> {
         .or_else(|| category.as_u64().map(|id| id.to_string()))
 }
 
-/// Conditions from `conditions{all,any}` or the legacy top-level `all`/`any`.
-fn conditions(input: &Map<String, Value>, key: &str) -> Option<Vec<Value>> {
+/// Conditions from `conditions{all,any}` or the legacy top-level `all`/`any`; none when
+/// absent.
+fn conditions(input: &Map<String, Value>, key: &str) -> Vec<Value> {
     input
         .get("conditions")
         .and_then(|conditions| conditions.get(key))
         .or_else(|| input.get(key))
-        .map(|list| list.as_array().cloned().unwrap_or_default())
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
-fn no_actions() -> ApiError {
-    ApiError::RecordInvalid {
-        details: json!({"base": [{"description": "Trigger must contain at least one action"}]}),
+/// A trigger's rule: what it checks and what it does. Zendesk stores and replaces the
+/// three lists together.
+struct Rule {
+    all: Vec<Value>,
+    any: Vec<Value>,
+    actions: Vec<Value>,
+}
+
+impl Rule {
+    /// The rule a `trigger` object states: `conditions{all,any}` (or the legacy top-level
+    /// `all`/`any`) and `actions`; a list left out is empty.
+    fn from_input(input: &Map<String, Value>) -> Rule {
+        Rule {
+            all: conditions(input, "all"),
+            any: conditions(input, "any"),
+            actions: input
+                .get("actions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether a `trigger` object says anything about conditions or actions. Only such an
+    /// update replaces the rule (OAS `UpdateTrigger`).
+    fn is_stated_in(input: &Map<String, Value>) -> bool {
+        ["conditions", "all", "any", "actions"]
+            .iter()
+            .any(|key| input.contains_key(*key))
+    }
+
+    /// Zendesk refuses a trigger that would do nothing or hold always; every problem is
+    /// listed under `base`, as a RecordInvalid does (FACTS §3).
+    fn validate(&self) -> Result<(), ApiError> {
+        let mut problems = Vec::new();
+        if self.actions.is_empty() {
+            problems.push(json!({"description": "Trigger must contain at least one action"}));
+        }
+        if self.all.is_empty() && self.any.is_empty() {
+            problems.push(json!({"description": "Trigger must contain at least one condition"}));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::RecordInvalid {
+                details: json!({ "base": problems }),
+            })
+        }
     }
 }
 
@@ -177,21 +225,8 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
         .filter(|title| !title.is_empty())
         .ok_or_else(|| ApiError::invalid("title", "Title: cannot be blank"))?
         .to_owned();
-    let actions = input
-        .get("actions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if actions.is_empty() {
-        return Err(no_actions());
-    }
-    let all = conditions(&input, "all").unwrap_or_default();
-    let any = conditions(&input, "any").unwrap_or_default();
-    if all.is_empty() && any.is_empty() {
-        return Err(ApiError::RecordInvalid {
-            details: json!({"base": [{"description": "Trigger must contain at least one condition"}]}),
-        });
-    }
+    let rule = Rule::from_input(&input);
+    rule.validate()?;
     let position = input
         .get("position")
         .and_then(Value::as_i64)
@@ -211,9 +246,9 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
         title,
         active: input.get("active").and_then(Value::as_bool).unwrap_or(true),
         position,
-        all,
-        any,
-        actions,
+        all: rule.all,
+        any: rule.any,
+        actions: rule.actions,
         description: input
             .get("description")
             .and_then(Value::as_str)
@@ -232,28 +267,30 @@ pub(crate) fn create(account: &mut Account, call: &Call) -> ApiResult {
     ))
 }
 
-/// `PUT /api/v2/triggers/{id}`: 200; conditions and actions, when given, replace the
-/// stored ones wholesale.
+/// `PUT /api/v2/triggers/{id}`: 200. An update that names any condition or action
+/// replaces conditions and actions together, so a list it leaves out ends up empty (OAS
+/// `UpdateTrigger`), and a trigger left without actions or conditions is refused with
+/// nothing of the update kept. An update naming neither (title, active, position, ...)
+/// keeps both.
 pub(crate) fn update(account: &mut Account, call: &Call, id: &str) -> ApiResult {
     call.require_admin(account)?;
     let id = existing_id(&account.triggers, id)?;
     let input = call.record_input("trigger")?;
+    let rule = if Rule::is_stated_in(&input) {
+        let rule = Rule::from_input(&input);
+        rule.validate()?;
+        Some(rule)
+    } else {
+        None
+    };
     let trigger = account
         .triggers
         .get_mut(&id)
         .ok_or(ApiError::RecordNotFound)?;
-    if let Some(actions) = input.get("actions") {
-        let actions = actions.as_array().cloned().unwrap_or_default();
-        if actions.is_empty() {
-            return Err(no_actions());
-        }
-        trigger.actions = actions;
-    }
-    let all = conditions(&input, "all");
-    let any = conditions(&input, "any");
-    if all.is_some() || any.is_some() {
-        trigger.all = all.unwrap_or_default();
-        trigger.any = any.unwrap_or_default();
+    if let Some(rule) = rule {
+        trigger.all = rule.all;
+        trigger.any = rule.any;
+        trigger.actions = rule.actions;
     }
     if let Some(title) = input.get("title").and_then(Value::as_str) {
         trigger.title = title.to_owned();

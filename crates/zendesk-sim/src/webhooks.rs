@@ -142,6 +142,12 @@ impl Webhook {
         Value::Object(object)
     }
 
+    /// What the webhook is connected to; only [`Connection::Triggers`] webhooks are ever
+    /// called by a trigger.
+    pub fn connection(&self) -> Connection {
+        Connection::of(&self.subscriptions)
+    }
+
     /// Where and how deliveries for this webhook go.
     pub fn target(&self) -> Target {
         Target {
@@ -240,6 +246,81 @@ fn new_signing_secret() -> SecretText {
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 const FORMATS: [&str; 3] = ["json", "xml", "form_encoded"];
 
+/// The one subscription that connects a webhook to triggers and automations.
+const TRIGGER_SUBSCRIPTION: &str = "conditional_ticket_events";
+/// The prefix of every Zendesk event type a webhook can subscribe to.
+const EVENT_TYPE_PREFIX: &str = "zen:event-type:";
+
+/// How a webhook is connected to activity in Zendesk. Fixed once the webhook exists
+/// ("You can't change an existing webhook's connection method", DOCS-WH-CREATE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Connection {
+    /// Called by triggers and automations: subscriptions are exactly
+    /// `["conditional_ticket_events"]`.
+    Triggers,
+    /// Called on Zendesk events: subscriptions are `zen:event-type:...` types.
+    Events,
+}
+
+impl Connection {
+    /// The connection of validated subscriptions (see [`subscriptions`]).
+    pub fn of(subscriptions: &[String]) -> Connection {
+        if subscriptions == [TRIGGER_SUBSCRIPTION] {
+            Connection::Triggers
+        } else {
+            Connection::Events
+        }
+    }
+}
+
+/// Validates a `subscriptions` value: a non-empty list of strings that is either exactly
+/// `["conditional_ticket_events"]` or only event types (`zen:event-type:<type>`), never a
+/// mix (FACTS §5). Which event types exist is not checked.
+fn subscriptions(value: Option<&Value>) -> Result<Vec<String>, ApiError> {
+    let items = match value {
+        Some(Value::Array(items)) if !items.is_empty() => items,
+        Some(Value::Array(_)) | Some(Value::Null) | None => {
+            return Err(invalid_input("subscriptions is required"))
+        }
+        Some(_) => return Err(invalid_input("subscriptions must be a list of strings")),
+    };
+    let subscriptions = items
+        .iter()
+        .map(|item| item.as_str().map(str::to_owned))
+        .collect::<Option<Vec<String>>>()
+        .ok_or_else(|| invalid_input("subscriptions must be a list of strings"))?;
+    let for_triggers = subscriptions
+        .iter()
+        .filter(|subscription| *subscription == TRIGGER_SUBSCRIPTION)
+        .count();
+    if for_triggers == 0 {
+        if let Some(unknown) = subscriptions.iter().find(|subscription| {
+            subscription
+                .strip_prefix(EVENT_TYPE_PREFIX)
+                .is_none_or(str::is_empty)
+        }) {
+            return Err(invalid_input(format!(
+                "{unknown:?} is not a subscription: use [\"{TRIGGER_SUBSCRIPTION}\"] to connect the webhook to triggers or automations, or {EVENT_TYPE_PREFIX}<type> event types"
+            )));
+        }
+        return Ok(subscriptions);
+    }
+    if subscriptions.len() == 1 {
+        return Ok(subscriptions);
+    }
+    if subscriptions
+        .iter()
+        .any(|subscription| subscription.starts_with(EVENT_TYPE_PREFIX))
+    {
+        return Err(invalid_input(
+            "a webhook cannot be connected to both triggers and events",
+        ));
+    }
+    Err(invalid_input(format!(
+        "a webhook connected to triggers or automations has exactly [\"{TRIGGER_SUBSCRIPTION}\"] as subscriptions"
+    )))
+}
+
 /// The validated writable fields of a webhook.
 struct WebhookFields {
     name: String,
@@ -276,33 +357,10 @@ fn webhook_fields(input: &Map<String, Value>) -> Result<WebhookFields, ApiError>
     if status != "active" && status != "inactive" {
         return Err(invalid_input("status must be active or inactive"));
     }
-    let subscriptions: Vec<String> = input
-        .get("subscriptions")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    if subscriptions.is_empty() {
-        return Err(invalid_input("subscriptions is required"));
-    }
-    let event_subscribed = subscriptions
-        .iter()
-        .any(|subscription| subscription.starts_with("zen:event-type:"));
-    if event_subscribed
-        && subscriptions
-            .iter()
-            .any(|subscription| subscription == "conditional_ticket_events")
+    let subscriptions = subscriptions(input.get("subscriptions"))?;
+    if Connection::of(&subscriptions) == Connection::Events
+        && (http_method != "POST" || request_format != "json")
     {
-        return Err(invalid_input(
-            "a webhook cannot be connected to both triggers and events",
-        ));
-    }
-    if event_subscribed && (http_method != "POST" || request_format != "json") {
         return Err(invalid_input(
             "event-subscribed webhooks must use POST and json",
         ));
@@ -404,7 +462,8 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str, merge: bool) 
         merged.insert("subscriptions".to_owned(), json!(existing.subscriptions));
     }
     let fields = webhook_fields(&merged)?;
-    if fields.subscriptions != existing.subscriptions {
+    // The event types of an event webhook may change; what it is connected to may not.
+    if Connection::of(&fields.subscriptions) != existing.connection() {
         return Err(invalid_input(
             "the connection method of a webhook cannot be changed",
         ));
@@ -427,6 +486,7 @@ pub(crate) fn update(account: &mut Account, call: &Call, id: &str, merge: bool) 
     webhook.http_method = fields.http_method;
     webhook.request_format = fields.request_format;
     webhook.status = fields.status;
+    webhook.subscriptions = fields.subscriptions;
     webhook.authentication = authentication;
     if let Some(headers) = input.get("custom_headers").and_then(Value::as_object) {
         webhook.custom_headers = headers.clone();

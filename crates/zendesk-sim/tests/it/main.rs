@@ -10,6 +10,7 @@ mod binary;
 mod conformance;
 mod control;
 mod oauth;
+mod pagination;
 mod tickets;
 mod triggers;
 mod users;

@@ -126,6 +126,93 @@ async fn an_unknown_requester_is_created_and_a_known_one_reused() {
     assert_eq!(found["users"].as_array().unwrap().len(), 1);
 }
 
+/// The users in the account, by the users list.
+async fn user_count(harness: &Harness) -> usize {
+    harness
+        .admin_request(Method::GET, "/api/v2/users.json")
+        .send()
+        .await
+        .json()["count"]
+        .as_u64()
+        .unwrap() as usize
+}
+
+#[tokio::test]
+async fn a_requester_email_is_validated_as_the_user_endpoints_validate_it() {
+    // The users endpoints are the reference (FACTS §2): whatever they refuse, a ticket's
+    // `requester.email` refuses too, under `requester` with Zendesk's "Requester: " prefix
+    // (`{"requester":[{"description":"Requester: Email:  x is not properly formatted"}]}`
+    // is what integrations record from Zendesk), and no user is created.
+    // (email, whether the users endpoint must accept it)
+    let table = [
+        ("not-an-email", false),
+        ("jon@example", false),
+        ("@example.com", false),
+        ("jon@", false),
+        ("jon @example.com", false),
+        ("jon@exa mple.com", false),
+        ("", false),
+        ("jon@example.com", true),
+        ("first.last+tag@mail.example.org", true),
+    ];
+    let users = Harness::minimal();
+    let tickets = Harness::minimal();
+    let mut failures = Vec::new();
+    for (email, valid) in table {
+        let by_users = users
+            .admin_request(Method::POST, "/api/v2/users.json")
+            .json(json!({"user": {"name": "Jon", "email": email}}))
+            .send()
+            .await;
+        if (by_users.status == StatusCode::CREATED) != valid {
+            failures.push(format!(
+                "users endpoint on {email:?}: {} {}",
+                by_users.status,
+                by_users.text()
+            ));
+            continue;
+        }
+        let before = user_count(&tickets).await;
+        let by_tickets = tickets
+            .admin_request(Method::POST, "/api/v2/tickets.json")
+            .json(json!({"ticket": {"subject": "Help", "comment": {"body": "b"}, "requester": {"name": "Jon", "email": email}}}))
+            .send()
+            .await;
+        let created = user_count(&tickets).await - before;
+        if valid {
+            if by_tickets.status != StatusCode::CREATED || created != 1 {
+                failures.push(format!(
+                    "ticket with requester {email:?}: {} ({created} users created) {}",
+                    by_tickets.status,
+                    by_tickets.text()
+                ));
+            }
+            continue;
+        }
+        let reference = by_users.json();
+        let description = reference["details"]["email"][0]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let expected = json!({
+            "error": "RecordInvalid",
+            "description": "Record validation errors",
+            "details": {"requester": [{"description": format!("Requester: {description}")}]},
+        });
+        if by_tickets.status != StatusCode::UNPROCESSABLE_ENTITY
+            || by_tickets.json() != expected
+            || created != 0
+        {
+            failures.push(format!(
+                "ticket with requester {email:?}: {} ({created} users created) {}, expected {expected}",
+                by_tickets.status,
+                by_tickets.text()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[tokio::test]
 async fn tags_replace_add_and_remove() {
     let harness = Harness::minimal();

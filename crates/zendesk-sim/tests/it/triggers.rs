@@ -451,3 +451,155 @@ async fn triggers_api_follows_the_recordings() {
         .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
+
+/// What a trigger PUT did: Zendesk's answer, and the trigger as a later GET shows it.
+struct PutOutcome {
+    status: StatusCode,
+    body: Value,
+    stored: Value,
+}
+
+async fn put_trigger(harness: &Harness, id: u64, trigger: Value) -> PutOutcome {
+    let answer = harness
+        .admin_request(Method::PUT, &format!("/api/v2/triggers/{id}.json"))
+        .json(json!({ "trigger": trigger }))
+        .send()
+        .await;
+    let stored = harness
+        .admin_request(Method::GET, &format!("/api/v2/triggers/{id}.json"))
+        .send()
+        .await
+        .json()["trigger"]
+        .clone();
+    PutOutcome {
+        status: answer.status,
+        body: answer.json(),
+        stored,
+    }
+}
+
+/// What a trigger PUT must lead to.
+enum Expected {
+    /// 200, and the trigger then holds these conditions and actions.
+    Stored { conditions: Value, actions: Value },
+    /// 422 RecordInvalid listing these problems under `base`; the trigger is unchanged.
+    Refused(Vec<&'static str>),
+}
+
+/// Zendesk's 422 for a trigger left without something it must have (FACTS §3 shape).
+fn record_invalid(descriptions: &[&str]) -> Value {
+    let problems: Vec<Value> = descriptions
+        .iter()
+        .map(|description| json!({ "description": description }))
+        .collect();
+    json!({"error": "RecordInvalid", "description": "Record validation errors", "details": {"base": problems}})
+}
+
+#[tokio::test]
+async fn a_trigger_put_replaces_conditions_and_actions_together() {
+    // OAS `UpdateTrigger`: "Updating a condition or action updates both the conditions and
+    // actions arrays, clearing all existing values of both arrays." An update that names
+    // neither (title, active, position, ...) leaves both as they are.
+    let created =
+        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []});
+    let created_actions = json!([{"field": "priority", "value": "high"}]);
+    let public = json!({"field": "comment_is_public", "operator": "is", "value": "true"});
+    let tag = json!({"field": "current_tags", "value": "relayed"});
+    let no_action = "Trigger must contain at least one action";
+    let no_condition = "Trigger must contain at least one condition";
+    let stored = |conditions: &Value, actions: &Value| Expected::Stored {
+        conditions: conditions.clone(),
+        actions: actions.clone(),
+    };
+    // (what the PUT sends, what it leads to, the title afterwards)
+    let table = [
+        (
+            json!({"conditions": {"all": [public], "any": []}, "actions": [tag]}),
+            stored(&json!({"all": [public], "any": []}), &json!([tag])),
+            "relay",
+        ),
+        (
+            json!({"conditions": {"any": [public]}, "actions": [tag]}),
+            stored(&json!({"all": [], "any": [public]}), &json!([tag])),
+            "relay",
+        ),
+        (
+            json!({"all": [public], "actions": [tag]}),
+            stored(&json!({"all": [public], "any": []}), &json!([tag])),
+            "relay",
+        ),
+        (
+            json!({"title": "renamed"}),
+            stored(&created, &created_actions),
+            "renamed",
+        ),
+        (
+            json!({"active": false, "position": 3}),
+            stored(&created, &created_actions),
+            "relay",
+        ),
+        // Half a repair: the conditions clear the actions too, so the trigger is refused
+        // and nothing of the update is kept.
+        (
+            json!({"title": "half", "conditions": {"all": [public]}}),
+            Expected::Refused(vec![no_action]),
+            "relay",
+        ),
+        (
+            json!({"all": [public]}),
+            Expected::Refused(vec![no_action]),
+            "relay",
+        ),
+        (
+            json!({"actions": [tag]}),
+            Expected::Refused(vec![no_condition]),
+            "relay",
+        ),
+        (
+            json!({"conditions": {"all": [public]}, "actions": []}),
+            Expected::Refused(vec![no_action]),
+            "relay",
+        ),
+        (
+            json!({"conditions": {}, "actions": []}),
+            Expected::Refused(vec![no_action, no_condition]),
+            "relay",
+        ),
+    ];
+    let harness = Harness::minimal();
+    let mut failures = Vec::new();
+    for (sent, expected, title) in table {
+        let id = harness
+            .create_trigger(
+                json!({"title": "relay", "conditions": created, "actions": created_actions}),
+            )
+            .await;
+        let outcome = put_trigger(&harness, id, sent.clone()).await;
+        let (status, stored) = match &expected {
+            Expected::Stored {
+                conditions,
+                actions,
+            } => (StatusCode::OK, (conditions.clone(), actions.clone())),
+            Expected::Refused(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                (created.clone(), created_actions.clone()),
+            ),
+        };
+        let seen = (
+            outcome.stored["conditions"].clone(),
+            outcome.stored["actions"].clone(),
+        );
+        if outcome.status != status || seen != stored || outcome.stored["title"] != json!(title) {
+            failures.push(format!(
+                "PUT {sent}: expected {status} storing {stored:?} titled {title}, got {} storing {seen:?} titled {}",
+                outcome.status, outcome.stored["title"]
+            ));
+        }
+        if let Expected::Refused(problems) = &expected {
+            if outcome.body != record_invalid(problems) {
+                failures.push(format!("PUT {sent}: 422 body {}", outcome.body));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -7,19 +7,163 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use zendesk_sim::{Clock, DeliveryConfig, Plan, Seed, SimConfig, TEST_SIGNING_SECRET};
 
 use crate::support::{Captured, Harness, Receiver};
 
-/// An HMAC computed here, independently of the simulator's signing code.
+/// HMAC-SHA256 written out from RFC 2104 over `sha2`, so these tests check the simulator's
+/// signatures without the `hmac` crate it signs with. Pinned to RFC 4231's vectors below.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut padded = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        padded[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        padded[..key.len()].copy_from_slice(key);
+    }
+    let inner = Sha256::new()
+        .chain_update(padded.map(|byte| byte ^ 0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(padded.map(|byte| byte ^ 0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+/// Zendesk's signature, computed here: `base64(HMAC-SHA256(secret as given, timestamp +
+/// body))` over the raw body bytes.
 fn expected_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(timestamp.as_bytes());
-    mac.update(body);
-    STANDARD.encode(mac.finalize().into_bytes())
+    let message = [timestamp.as_bytes(), body].concat();
+    STANDARD.encode(hmac_sha256(secret.as_bytes(), &message))
+}
+
+#[test]
+fn the_test_hmac_matches_rfc_4231() {
+    // (key, data, HMAC-SHA-256) from RFC 4231 test cases 1, 2 and 6.
+    let table: [(Vec<u8>, &str, &str); 3] = [
+        (
+            vec![0x0b; 20],
+            "Hi There",
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+        ),
+        (
+            b"Jefe".to_vec(),
+            "what do ya want for nothing?",
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        ),
+        (
+            vec![0xaa; 131],
+            "Test Using Larger Than Block-Size Key - Hash Key First",
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+        ),
+    ];
+    for (key, data, expected) in table {
+        let hex: String = hmac_sha256(&key, data.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(hex, expected, "{data}");
+    }
+}
+
+/// Signatures computed outside the project with OpenSSL 3.0; each row carries the command.
+/// (secret, timestamp, body, signature)
+const OPENSSL_VECTORS: [(&str, &str, &str, &str); 4] = [
+    // SECRET='dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=='
+    // printf '%s%s' '2023-09-18T23:38:13Z' '{"a":1}' | openssl dgst -sha256 -hmac "$SECRET" -binary | base64
+    (
+        TEST_SIGNING_SECRET,
+        "2023-09-18T23:38:13Z",
+        "{\"a\":1}",
+        "ITwhb+dwgT+pq4FpgXJAUzGSweTSYPOBqBqbByuuAgU=",
+    ),
+    // A GET or DELETE delivery has no body: the timestamp alone is signed.
+    // printf '%s%s' '2024-01-01T00:00:00Z' '' | openssl dgst -sha256 -hmac "$SECRET" -binary | base64
+    (
+        TEST_SIGNING_SECRET,
+        "2024-01-01T00:00:00Z",
+        "",
+        "mL9jRdcsPb1lFuwRi/04Dm7XO1H5ZtNLcOZ9GOrOsRw=",
+    ),
+    // printf '%s%s' '2023-09-18T23:38:13Z' "$(printf '{\n  "ticket": 1\n}')" | openssl dgst -sha256 -hmac 'wMZJU7Dlw7pdGPBAs7fz3lVSjF5Hef8mqD7avv5n7zs=' -binary | base64
+    (
+        "wMZJU7Dlw7pdGPBAs7fz3lVSjF5Hef8mqD7avv5n7zs=",
+        "2023-09-18T23:38:13Z",
+        "{\n  \"ticket\": 1\n}",
+        "YR6nHlfYyW514Zz5LXrzmnmweyrv/+neg9URh5TrRis=",
+    ),
+    // Non-ASCII and JSON escapes: the UTF-8 bytes are signed as sent.
+    // printf '%s%s' '2024-05-01T12:00:00Z' '{"comment":"Grüße \"quoted\" \\ ✓"}' | openssl dgst -sha256 -hmac "$SECRET" -binary | base64
+    (
+        TEST_SIGNING_SECRET,
+        "2024-05-01T12:00:00Z",
+        r#"{"comment":"Grüße \"quoted\" \\ ✓"}"#,
+        "AP18coekgZ9EYEWyhk81/km+f/f4t/L6WYk82ATLcMc=",
+    ),
+];
+
+#[test]
+fn signature_vectors() {
+    for (secret, timestamp, body, signature) in OPENSSL_VECTORS {
+        assert_eq!(
+            zendesk_sim::sign(secret, timestamp, body.as_bytes()),
+            signature,
+            "simulator: {secret} {timestamp} {body:?}"
+        );
+        assert_eq!(
+            expected_signature(secret, timestamp, body.as_bytes()),
+            signature,
+            "test HMAC: {secret} {timestamp} {body:?}"
+        );
+    }
+}
+
+#[test]
+fn the_signing_secret_is_the_hmac_key_as_given_not_base64_decoded() {
+    // The static test secret looks like base64 (of "this_secret_is_for_testing_only");
+    // Zendesk keys the HMAC with the string itself.
+    assert_eq!(
+        STANDARD.decode(TEST_SIGNING_SECRET).unwrap(),
+        b"this_secret_is_for_testing_only"
+    );
+    // Keyed with the literal string (FACTS §5):
+    // printf '%s%s' '2023-09-18T23:38:13Z' '{"a":1}' | openssl dgst -sha256 -hmac 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==' -binary | base64
+    let literal = "ITwhb+dwgT+pq4FpgXJAUzGSweTSYPOBqBqbByuuAgU=";
+    // Keyed with the decoded bytes, which Zendesk does not do:
+    // printf '%s%s' '2023-09-18T23:38:13Z' '{"a":1}' | openssl dgst -sha256 -hmac 'this_secret_is_for_testing_only' -binary | base64
+    let decoded = "M5mB9dtfWztvc4OUdVptTb6XIP4FnZGVePUIffZPCIA=";
+    let signed = zendesk_sim::sign(TEST_SIGNING_SECRET, "2023-09-18T23:38:13Z", b"{\"a\":1}");
+    assert_eq!(signed, literal);
+    assert_ne!(signed, decoded);
+}
+
+#[test]
+fn zendesks_documented_example() {
+    // The NodeJS example of Zendesk's verifying page (developer.zendesk.com, event-connectors
+    // copy): secret, body, timestamp and the signature Zendesk printed. Its secret contains
+    // `-`, so it is not even standard base64: the key is the string as given. That copy
+    // states the formula as base64(HMACSHA256((BODY)(TIMESTAMP))) and its signature only
+    // reproduces in that order; the current page, and the deliveries integrations verify,
+    // use TIMESTAMP + BODY, which is what the simulator signs.
+    let secret = "HRkRd4BeOAoUkfZr-mhauJT64rvBASlJRoIyPsd3zeA=";
+    let body = r#"{"say": "hello"}"#;
+    let timestamp = "2021-07-25T10:00:00Z";
+    let documented = "tRDSF7URY8BLCDlaBcQ7FHu051Zk+aAB0NKMP53teMw=";
+    // printf '%s%s' '{"say": "hello"}' '2021-07-25T10:00:00Z' | openssl dgst -sha256 -hmac 'HRkRd4BeOAoUkfZr-mhauJT64rvBASlJRoIyPsd3zeA=' -binary | base64
+    // gives the documented value; `sign` concatenates its second and third arguments.
+    assert_eq!(
+        zendesk_sim::sign(secret, body, timestamp.as_bytes()),
+        documented
+    );
+    // printf '%s%s' '2021-07-25T10:00:00Z' '{"say": "hello"}' | openssl dgst -sha256 -hmac 'HRkRd4BeOAoUkfZr-mhauJT64rvBASlJRoIyPsd3zeA=' -binary | base64
+    assert_eq!(
+        zendesk_sim::sign(secret, timestamp, body.as_bytes()),
+        "Rry/4TtIdFyawtXXp8QdI6tlAUUQ/5kL1OTp5qo/ZIk="
+    );
 }
 
 fn fast_delivery() -> SimConfig {
@@ -32,31 +176,6 @@ fn fast_delivery() -> SimConfig {
         },
         ..SimConfig::default()
     }
-}
-
-#[test]
-fn signature_vectors() {
-    // (secret, timestamp, body, signature computed by an independent implementation)
-    let table = [
-        (TEST_SIGNING_SECRET, "2023-09-18T23:38:13Z", "{\"a\":1}"),
-        (TEST_SIGNING_SECRET, "2024-01-01T00:00:00Z", ""),
-        (
-            "wMZJU7Dlw7pdGPBAs7fz3lVSjF5Hef8mqD7avv5n7zs=",
-            "2023-09-18T23:38:13Z",
-            "{\n  \"ticket\": 1\n}",
-        ),
-    ];
-    for (secret, timestamp, body) in table {
-        assert_eq!(
-            zendesk_sim::sign(secret, timestamp, body.as_bytes()),
-            expected_signature(secret, timestamp, body.as_bytes()),
-            "{secret} {timestamp} {body:?}"
-        );
-    }
-    assert_eq!(
-        STANDARD.decode(TEST_SIGNING_SECRET).unwrap(),
-        b"this_secret_is_for_testing_only"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,6 +313,268 @@ async fn a_trigger_naming_a_missing_webhook_delivers_nothing() {
         json!(["seen"]),
         "the trigger's other actions still run"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trigger_never_notifies_an_event_subscribed_webhook() {
+    // FACTS §5/§6: only a webhook whose subscriptions are exactly
+    // ["conditional_ticket_events"] is connected to triggers; one subscribed to Zendesk
+    // events is never called by a trigger, even when a trigger names it.
+    let harness = Harness::with_config(fast_delivery());
+    let receiver = Receiver::ok().await;
+    let (connected, _) = harness
+        .create_webhook(&format!("{}/connected", receiver.url))
+        .await;
+    let events = harness
+        .admin_request(Method::POST, "/api/v2/webhooks")
+        .json(json!({"webhook": {"name": "user deleted", "endpoint": format!("{}/events", receiver.url), "http_method": "POST", "request_format": "json", "status": "active", "subscriptions": ["zen:event-type:user.deleted"]}}))
+        .send()
+        .await;
+    assert_eq!(events.status, StatusCode::CREATED, "{}", events.text());
+    let events = events.json()["webhook"]["id"].as_str().unwrap().to_owned();
+    harness
+        .create_trigger(json!({"title": "both", "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}, "actions": [
+            {"field": "notification_webhook", "value": [events, "{\"to\": \"events\"}"]},
+            {"field": "notification_webhook", "value": [connected, "{\"to\": \"connected\"}"]},
+        ]}))
+        .await;
+    harness
+        .create_ticket(json!({"subject": "s", "comment": {"body": "b"}}))
+        .await;
+    assert!(harness.sim.settle(Duration::from_secs(10)).await);
+    let paths: Vec<String> = receiver
+        .captured()
+        .iter()
+        .map(|request| request.path.clone())
+        .collect();
+    assert_eq!(paths, vec!["/connected".to_owned()]);
+    let invoked: Vec<String> = harness
+        .sim
+        .deliveries()
+        .iter()
+        .map(|delivery| delivery.webhook_id.clone())
+        .collect();
+    assert_eq!(
+        invoked,
+        vec![connected],
+        "no invocation for the event webhook"
+    );
+}
+
+/// What the Webhooks API answered: the status, and the `errors[0].detail` of a refusal.
+async fn send_webhook(
+    harness: &Harness,
+    method: Method,
+    path: &str,
+    webhook: Value,
+) -> (StatusCode, String) {
+    let answer = harness
+        .admin_request(method, path)
+        .json(json!({ "webhook": webhook }))
+        .send()
+        .await;
+    let detail = if answer.status.is_success() {
+        String::new()
+    } else {
+        answer.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (answer.status, detail)
+}
+
+fn webhook_with(subscriptions: Value, http_method: &str, request_format: &str) -> Value {
+    json!({"name": "W", "endpoint": "https://example.com/hook", "http_method": http_method, "request_format": request_format, "status": "active", "subscriptions": subscriptions})
+}
+
+#[tokio::test]
+async fn webhook_subscriptions_are_validated_as_zendesk_documents() {
+    // FACTS §5: a trigger/automation webhook has exactly ["conditional_ticket_events"];
+    // otherwise it is subscribed to Zendesk event types (`zen:event-type:...`), which
+    // needs POST and json; never both; the connection method can't change later.
+    let harness = Harness::minimal();
+    let triggers = json!(["conditional_ticket_events"]);
+    let deleted = json!(["zen:event-type:user.deleted"]);
+    // (subscriptions, http_method, request_format, accepted)
+    let creates = [
+        (triggers.clone(), "GET", "form_encoded", true),
+        (deleted.clone(), "POST", "json", true),
+        (
+            json!([
+                "zen:event-type:user.deleted",
+                "zen:event-type:organization.created"
+            ]),
+            "POST",
+            "json",
+            true,
+        ),
+        (deleted.clone(), "GET", "json", false),
+        (deleted.clone(), "POST", "xml", false),
+        (
+            json!(["conditional_ticket_events", "zen:event-type:user.deleted"]),
+            "POST",
+            "json",
+            false,
+        ),
+        (
+            json!(["conditional_ticket_events", "conditional_ticket_events"]),
+            "POST",
+            "json",
+            false,
+        ),
+        (
+            json!(["conditional_ticket_events", 5]),
+            "POST",
+            "json",
+            false,
+        ),
+        (json!(["ticket_events"]), "POST", "json", false),
+        (json!(["zen:event-type:"]), "POST", "json", false),
+        (
+            json!(["zen:event-type:user.deleted", "conditional"]),
+            "POST",
+            "json",
+            false,
+        ),
+        (json!("conditional_ticket_events"), "POST", "json", false),
+        (json!([]), "POST", "json", false),
+    ];
+    let mut failures = Vec::new();
+    for (subscriptions, http_method, request_format, accepted) in creates {
+        let (status, detail) = send_webhook(
+            &harness,
+            Method::POST,
+            "/api/v2/webhooks",
+            webhook_with(subscriptions.clone(), http_method, request_format),
+        )
+        .await;
+        let expected = if accepted {
+            StatusCode::CREATED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        if status != expected || (!accepted && detail.is_empty()) {
+            failures.push(format!(
+                "create {subscriptions} {http_method} {request_format}: {status} {detail}"
+            ));
+        }
+    }
+    // Updates, against one webhook of each connection method made afresh for every row.
+    // (which webhook, method, body, accepted)
+    let updates = [
+        (
+            "events",
+            Method::PATCH,
+            json!({"subscriptions": ["zen:event-type:user.deleted", "zen:event-type:user.created"]}),
+            true,
+        ),
+        ("events", Method::PATCH, json!({"name": "renamed"}), true),
+        (
+            "events",
+            Method::PATCH,
+            json!({"subscriptions": triggers}),
+            false,
+        ),
+        (
+            "events",
+            Method::PATCH,
+            json!({"http_method": "GET"}),
+            false,
+        ),
+        (
+            "events",
+            Method::PATCH,
+            json!({"request_format": "xml"}),
+            false,
+        ),
+        (
+            "events",
+            Method::PATCH,
+            json!({"subscriptions": ["zen:event-type:user.deleted", "conditional_ticket_events"]}),
+            false,
+        ),
+        (
+            "events",
+            Method::PUT,
+            webhook_with(deleted.clone(), "PUT", "json"),
+            false,
+        ),
+        (
+            "events",
+            Method::PUT,
+            webhook_with(json!(["zen:event-type:user.created"]), "POST", "json"),
+            true,
+        ),
+        (
+            "triggers",
+            Method::PATCH,
+            json!({"http_method": "GET"}),
+            true,
+        ),
+        (
+            "triggers",
+            Method::PATCH,
+            json!({"subscriptions": deleted}),
+            false,
+        ),
+        (
+            "triggers",
+            Method::PATCH,
+            json!({"subscriptions": ["conditional_ticket_events", "conditional_ticket_events"]}),
+            false,
+        ),
+        (
+            "triggers",
+            Method::PATCH,
+            json!({"subscriptions": ["ticket_events"]}),
+            false,
+        ),
+        (
+            "triggers",
+            Method::PUT,
+            webhook_with(triggers.clone(), "DELETE", "json"),
+            true,
+        ),
+        (
+            "triggers",
+            Method::PUT,
+            webhook_with(deleted.clone(), "POST", "json"),
+            false,
+        ),
+    ];
+    for (which, method, body, accepted) in updates {
+        let (subscriptions, http_method) = match which {
+            "events" => (deleted.clone(), "POST"),
+            _ => (triggers.clone(), "GET"),
+        };
+        let created = harness
+            .admin_request(Method::POST, "/api/v2/webhooks")
+            .json(json!({ "webhook": webhook_with(subscriptions.clone(), http_method, "json") }))
+            .send()
+            .await;
+        let id = created.json()["webhook"]["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v2/webhooks/{id}");
+        let (status, detail) = send_webhook(&harness, method.clone(), &path, body.clone()).await;
+        let expected = if accepted {
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let shown = harness
+            .admin_request(Method::GET, &path)
+            .send()
+            .await
+            .json();
+        let kept = shown["webhook"]["subscriptions"] == subscriptions;
+        if status != expected || (!accepted && (detail.is_empty() || !kept)) {
+            failures.push(format!(
+                "{method} {which} webhook with {body}: {status} {detail}; now {}",
+                shown["webhook"]
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -419,6 +800,51 @@ async fn a_failing_endpoint_trips_the_breaker_on_the_simulated_clock() {
         101,
         "after the 5 s pause sending resumes"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_on_a_frozen_clock_carry_the_openssl_signatures() {
+    // With no webhook the test endpoint signs with the static test secret, so on a frozen
+    // clock what reaches the endpoint is fully known: its raw bytes and headers must match
+    // signatures computed outside the project.
+    let clock = Clock::manual("2024-05-01T12:00:00Z".parse().unwrap());
+    let harness = Harness::with_config(SimConfig {
+        clock,
+        ..fast_delivery()
+    });
+    let receiver = Receiver::ok().await;
+    // (payload, signature)
+    let table = [
+        // printf '%s%s' '2024-05-01T12:00:00Z' '{"hello":"world"}' | openssl dgst -sha256 -hmac 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==' -binary | base64
+        (
+            r#"{"hello":"world"}"#,
+            "XaoWJWMDPRXU+DLT+VazFAzZ/GQT3LQ2VhnSxgWSe7I=",
+        ),
+        // The fourth of OPENSSL_VECTORS.
+        (
+            OPENSSL_VECTORS[3].2,
+            "AP18coekgZ9EYEWyhk81/km+f/f4t/L6WYk82ATLcMc=",
+        ),
+    ];
+    for (index, (payload, signature)) in table.into_iter().enumerate() {
+        let answer = harness
+            .admin_request(Method::POST, "/api/v2/webhooks/test")
+            .json(json!({"request": {"endpoint": format!("{}/probe", receiver.url), "http_method": "POST", "request_format": "json", "payload": payload}}))
+            .send()
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+        let delivered = &receiver.captured()[index];
+        assert_eq!(delivered.body.as_ref(), payload.as_bytes());
+        assert_eq!(
+            delivered.header("x-zendesk-webhook-signature-timestamp"),
+            Some("2024-05-01T12:00:00Z")
+        );
+        assert_eq!(
+            delivered.header("x-zendesk-webhook-signature"),
+            Some(signature),
+            "{payload}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
