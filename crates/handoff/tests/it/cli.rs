@@ -424,3 +424,50 @@ async fn a_crash_at_any_point_of_a_refresh_leaves_a_working_pair_or_the_reconnec
         }
     }
 }
+
+/// The CLI is one module per command group, and `main.rs` only parses and dispatches: every group that
+/// `handoff --help` lists has its `src/cli/<group>.rs`, and `main.rs` prints nothing and renders nothing itself,
+/// so the groups that come next each add one file and one line of dispatch.
+#[test]
+fn each_command_group_lives_in_its_own_module() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let help = handoff(&["--help"], "", &[]);
+    let help = text(&help);
+    let groups: Vec<&str> = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no command list in --help:\n{help}"))
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .collect();
+    assert_eq!(groups, ["connect", "status", "demo"], "{help}");
+    for group in &groups {
+        let module = src.join("cli").join(format!("{group}.rs"));
+        assert!(
+            module.is_file(),
+            "`handoff {group}` has no module of its own: {}",
+            module.display()
+        );
+    }
+    assert!(
+        src.join("cli").join("mod.rs").is_file(),
+        "the shared exit codes and output helpers live in src/cli/mod.rs"
+    );
+    let main = std::fs::read_to_string(src.join("main.rs")).unwrap_or_else(|e| panic!("{e}"));
+    for rendering in [
+        "println!",
+        "eprintln!",
+        "print!",
+        "json!",
+        "fn print_",
+        "fn fail",
+    ] {
+        assert!(
+            !main.contains(rendering),
+            "main.rs only parses and dispatches, yet it holds `{rendering}`"
+        );
+    }
+}
