@@ -126,21 +126,36 @@ pub async fn run(context: &Context, args: ConnectArgs) -> ExitCode {
     }
 }
 
-/// Reads a secret from standard input (prompting when it is a terminal).
+/// Reads a secret from standard input. On a terminal the admin types it without echo (so it never shows on the
+/// screen, in scrollback or in a screen recording) and Enter ends it; piped, it is everything until the end.
 fn read_secret(what: &str, flag: &str) -> Result<SecretString, String> {
-    let mut stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("{what}: ");
-        let _ = std::io::stderr().flush();
-    }
-    let mut raw = String::new();
-    stdin
-        .read_to_string(&mut raw)
-        .map_err(|error| format!("cannot read the {what} from standard input: {error}"))?;
+    let cannot_read =
+        |error: std::io::Error| format!("cannot read the {what} from standard input: {error}");
+    let raw = if std::io::stdin().is_terminal() {
+        // `/dev/stdin` rather than rpassword's default `/dev/tty`: the flag says the secret comes from standard
+        // input, and the prompt goes where it always went, to stderr, so stdout stays the command's output.
+        let config = rpassword::ConfigBuilder::new()
+            .input_file_path("/dev/stdin")
+            .output_writer(std::io::stderr())
+            .build();
+        match rpassword::prompt_password_with_config(format!("{what}: "), config) {
+            Ok(typed) => typed,
+            // Ctrl-D on an empty line: nothing was typed, which the check below reports.
+            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => String::new(),
+            Err(error) => return Err(cannot_read(error)),
+        }
+    } else {
+        let mut piped = String::new();
+        std::io::stdin()
+            .read_to_string(&mut piped)
+            .map_err(cannot_read)?;
+        piped
+    };
     let secret = raw.trim();
     if secret.is_empty() {
         return Err(format!(
-            "no {what} on standard input: pipe it in, e.g. `handoff connect ... {flag} < secret.txt`"
+            "no {what} on standard input: type it at the prompt, or pipe it in, e.g. \
+             `handoff connect ... {flag} < secret.txt`"
         ));
     }
     Ok(SecretString::from(secret))

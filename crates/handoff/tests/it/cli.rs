@@ -471,3 +471,104 @@ fn each_command_group_lives_in_its_own_module() {
         );
     }
 }
+
+/// Runs `handoff args` on a pseudo-terminal (util-linux `script`, its slave echoing as a terminal does), waits
+/// for `prompt`, types `typed` and returns everything the terminal showed, with the exit code.
+fn on_a_terminal(args: &[&str], prompt: &str, typed: &str) -> (String, Option<i32>) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_handoff"))
+        .chain(args.iter().copied())
+        .map(|arg| format!("'{}'", arg.replace('\'', r"'\''")))
+        .collect();
+    let mut child = Command::new("script")
+        .args(["--quiet", "--return", "--echo", "always", "--command"])
+        .arg(quoted.join(" "))
+        .arg("/dev/null")
+        .env_remove("DISPLAY")
+        .env_remove("HANDOFF_SECRET_STORE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run script (util-linux): {e}"));
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let mut stdout = child.stdout.take().unwrap_or_else(|| panic!("stdout"));
+    let reader = {
+        let shown = Arc::clone(&shown);
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(read @ 1..) = stdout.read(&mut buffer) {
+                shown
+                    .lock()
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .extend_from_slice(&buffer[..read]);
+            }
+        })
+    };
+    let now_shown =
+        || String::from_utf8_lossy(&shown.lock().unwrap_or_else(|e| panic!("{e}"))).into_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !now_shown().contains(prompt) {
+        assert!(
+            Instant::now() < deadline,
+            "no {prompt:?} prompt:\n{}",
+            now_shown()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Typed a moment after the prompt, as a person would: the terminal is set up by then.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("stdin"));
+    // Enter, then Ctrl-D: a reader that waits for the end of input gets it too.
+    stdin
+        .write_all(format!("{typed}\n\u{4}").as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("handoff hung on the terminal:\n{}", now_shown());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    let _ = reader.join();
+    (now_shown(), status.code())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_typed_on_a_terminal_is_not_echoed() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = dir.path().to_str().unwrap_or_default().to_owned();
+    let args = [
+        "--data-dir",
+        &data_dir,
+        "connect",
+        "--zendesk-url",
+        &sim.base_url,
+        "--subdomain",
+        "d3v-sim",
+        "--email",
+        "admin@example.com",
+        "--token-stdin",
+    ];
+    let (shown, code) = on_a_terminal(&args, "API token: ", CANARY_TOKEN);
+    assert!(
+        !shown.contains(CANARY_TOKEN),
+        "the typed token was echoed on the terminal:\n{shown}"
+    );
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains("Connected to d3v-sim.zendesk.com as Ada Admin"),
+        "the token typed on the terminal was read: {shown}"
+    );
+    assert_no_file_contains(dir.path(), CANARY_TOKEN);
+}
