@@ -606,7 +606,26 @@ fn parse_base_url(raw: &str) -> Result<Url, String> {
     if url.username() != "" || url.password().is_some() {
         return Err("it must not carry credentials; enter them in their own fields".to_owned());
     }
+    // Plain http would carry the token or client secret in clear text, readable by anyone on the way: it is
+    // allowed only where nothing is on the way, to this machine (a simulator, a local proxy).
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(format!(
+            "plain http:// would send the credentials unencrypted to {}: use https://, or http:// only for a \
+             simulator on this machine (127.0.0.1, [::1] or localhost)",
+            url.host_str().unwrap_or_default()
+        ));
+    }
     Ok(url)
+}
+
+/// 127.0.0.0/8, ::1 and `localhost` (RFC 6761 keeps it on this machine); not names that merely start so.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 fn parse_agent_id(raw: &str) -> Result<u64, String> {
@@ -834,16 +853,47 @@ mod tests {
         }
     }
 
+    /// Plain http would carry the token or client secret in clear text: only to this machine.
     #[test]
-    fn base_urls_must_be_plain_http_addresses() {
-        assert!(parse_base_url("http://127.0.0.1:4010").is_ok());
-        for bad in [
-            "127.0.0.1:4010",
-            "ftp://x",
-            "https://user:pw@acme.zendesk.com",
-            "not a url",
+    fn base_urls_are_https_or_http_on_this_machine() {
+        for good in [
+            "http://127.0.0.1:4010",
+            "http://127.3.4.5:4010/",
+            "http://[::1]:4010",
+            "http://localhost:4010",
+            "HTTP://LocalHost:4010",
+            "https://acme.zendesk.com",
+            "https://proxy.example.com:8443/zendesk",
+            "https://10.0.0.5",
         ] {
-            assert!(parse_base_url(bad).is_err(), "{bad:?} should be rejected");
+            assert!(parse_base_url(good).is_ok(), "{good:?} should be accepted");
+        }
+        let table = [
+            ("127.0.0.1:4010", "it is not a URL"),
+            ("ftp://x", "http:// or https://"),
+            (
+                "https://user:pw@acme.zendesk.com",
+                "must not carry credentials",
+            ),
+            ("not a url", "it is not a URL"),
+            (
+                "http://acme.zendesk.com",
+                "use https://, or http:// only for a simulator on this machine",
+            ),
+            (
+                "http://10.0.0.5:4010",
+                "use https://, or http:// only for a simulator on this machine",
+            ),
+            ("http://[::2]:4010", "use https://"),
+            ("http://128.0.0.1", "use https://"),
+            ("http://localhost.evil.test", "use https://"),
+            ("http://127.0.0.1.nip.io", "use https://"),
+        ];
+        for (bad, says) in table {
+            match parse_base_url(bad) {
+                Ok(url) => panic!("{bad:?} was accepted as {url}"),
+                Err(cause) => assert!(cause.contains(says), "{bad:?} should say {says:?}: {cause}"),
+            }
         }
     }
 
