@@ -759,25 +759,8 @@ async fn default_agent_check(client: &Client, raw: Option<&str>) -> (Check, Opti
     };
     match client.show_user(id).await {
         Ok(user) => {
-            let summary = UserSummary::from(&user);
-            let check = match user.role {
-                Role::Agent | Role::Admin if user.active && !user.suspended => {
-                    Check::passed(CheckId::DefaultAgent, format!("{} ({})", user.name, summary.role))
-                }
-                Role::Agent | Role::Admin => Check::failed(
-                    CheckId::DefaultAgent,
-                    format!("{} is suspended or deactivated", user.name),
-                    "Tickets cannot be assigned to an inactive agent.",
-                    "Pick an active agent, or leave the field empty.",
-                ),
-                _ => Check::failed(
-                    CheckId::DefaultAgent,
-                    format!("{} is not an agent (role: {})", user.name, summary.role),
-                    "Tickets can only be assigned to agents and admins.",
-                    "Enter the ID of an agent, or leave the field empty.",
-                ),
-            };
-            let agent = (check.status == CheckStatus::Passed).then_some(summary);
+            let check = assignable_agent(&user);
+            let agent = (check.status == CheckStatus::Passed).then(|| UserSummary::from(&user));
             (check, agent)
         }
         Err(zendesk::Error::NotFound { .. }) => (
@@ -797,6 +780,58 @@ async fn default_agent_check(client: &Client, raw: Option<&str>) -> (Check, Opti
                 "Run Verify & Save again, or leave the field empty.",
             ),
             None,
+        ),
+    }
+}
+
+/// The Default Agent check's verdict on the user the ID names: Zendesk assigns tickets only to active agents
+/// and admins with a Support seat, so light agents (role_type 1) and chat-only agents and contributors (2, 3)
+/// are refused here rather than on the first handoff.
+fn assignable_agent(user: &User) -> Check {
+    let summary = UserSummary::from(user);
+    let another = "Enter the ID of a full agent or an admin, or leave the field empty.";
+    if !matches!(user.role, Role::Agent | Role::Admin) {
+        return Check::failed(
+            CheckId::DefaultAgent,
+            format!("{} is not an agent (role: {})", user.name, summary.role),
+            "Tickets can only be assigned to agents and admins.",
+            another,
+        );
+    }
+    if user.suspended || !user.active {
+        let state = if user.suspended {
+            "suspended"
+        } else {
+            "deactivated"
+        };
+        return Check::failed(
+            CheckId::DefaultAgent,
+            format!("{} is {state}", user.name),
+            format!("Zendesk does not assign tickets to a {state} agent."),
+            "Reactivate the user in Admin Center > People > Team members, or enter the ID of an active agent, or \
+             leave the field empty.",
+        );
+    }
+    let seatless = match (&user.role, user.role_type) {
+        (Role::Agent, Some(1)) => Some(("a light agent", "light agents")),
+        (Role::Agent, Some(2)) => Some(("a chat-only agent", "chat-only agents")),
+        (Role::Agent, Some(3)) => Some(("a chat contributor", "chat contributors")),
+        _ => None,
+    };
+    match seatless {
+        Some((kind, kinds)) => Check::failed(
+            CheckId::DefaultAgent,
+            format!("{} is {kind}", user.name),
+            format!(
+                "Zendesk does not let {kinds} be assigned tickets, so the handoff tickets could not go to {}.",
+                user.name
+            ),
+            "Enter the ID of a full agent or an admin, give this user a full agent role in Admin Center > People > \
+             Team members, or leave the field empty.",
+        ),
+        None => Check::passed(
+            CheckId::DefaultAgent,
+            format!("{} ({})", user.name, summary.role),
         ),
     }
 }
@@ -850,6 +885,118 @@ mod tests {
         assert_eq!(parse_agent_id(" 6130907993114 "), Ok(6130907993114));
         for bad in ["", "abc", "-4", "0", "12.5"] {
             assert!(parse_agent_id(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    /// Zendesk assigns tickets only to active full agents and admins (FACTS §users: role_type 1 light agent,
+    /// 2 chat-only agent, 3 chat contributor).
+    #[test]
+    fn the_default_agent_must_be_one_zendesk_can_assign_tickets_to() {
+        // (role, role_type, active, suspended, expected status, what the detail or cause says)
+        let table = [
+            (
+                "admin",
+                Some(4),
+                true,
+                false,
+                CheckStatus::Passed,
+                "Ann (admin)",
+            ),
+            (
+                "agent",
+                Some(0),
+                true,
+                false,
+                CheckStatus::Passed,
+                "Ann (agent)",
+            ),
+            (
+                "agent",
+                None,
+                true,
+                false,
+                CheckStatus::Passed,
+                "Ann (agent)",
+            ),
+            (
+                "admin",
+                Some(5),
+                true,
+                false,
+                CheckStatus::Passed,
+                "Ann (admin)",
+            ),
+            (
+                "agent",
+                Some(1),
+                true,
+                false,
+                CheckStatus::Failed,
+                "light agent",
+            ),
+            (
+                "agent",
+                Some(2),
+                true,
+                false,
+                CheckStatus::Failed,
+                "chat-only agent",
+            ),
+            (
+                "agent",
+                Some(3),
+                true,
+                false,
+                CheckStatus::Failed,
+                "chat contributor",
+            ),
+            (
+                "agent",
+                Some(0),
+                false,
+                false,
+                CheckStatus::Failed,
+                "deactivated",
+            ),
+            (
+                "admin",
+                Some(4),
+                true,
+                true,
+                CheckStatus::Failed,
+                "suspended",
+            ),
+            (
+                "end-user",
+                None,
+                true,
+                false,
+                CheckStatus::Failed,
+                "not an agent",
+            ),
+        ];
+        for (role, role_type, active, suspended, status, says) in table {
+            let user: User = serde_json::from_value(serde_json::json!({
+                "id": 42, "name": "Ann", "role": role, "role_type": role_type,
+                "active": active, "suspended": suspended,
+            }))
+            .unwrap_or_else(|e| panic!("{e}"));
+            let check = assignable_agent(&user);
+            let case = format!("{role} {role_type:?} active={active} suspended={suspended}");
+            assert_eq!(check.status, status, "{case}: {check:?}");
+            let text = format!(
+                "{} {}",
+                check.detail,
+                check.cause.clone().unwrap_or_default()
+            );
+            assert!(text.contains(says), "{case} should say {says:?}: {check:?}");
+            if status == CheckStatus::Failed {
+                let fix = check.fix.clone().unwrap_or_default();
+                assert!(
+                    fix.contains("Enter the ID of") || fix.contains("Reactivate"),
+                    "{case}: the fix says what to do: {check:?}"
+                );
+            }
         }
     }
 
