@@ -27,10 +27,19 @@ pub fn quote(input: &str) -> String {
     shown
 }
 
-/// `text` capitalized and ending with exactly one full stop (or its own `?`, `!` or `…`).
+/// `text` as one sentence on one line: capitalized, line breaks and tabs as spaces and other control characters
+/// escaped (it may hold words from elsewhere: an error, Zendesk's description, a web page's first bytes), ending
+/// with exactly one full stop (or its own `?`, `!` or `…`).
 pub fn sentence(text: &str) -> String {
-    let text = text.trim_end();
-    let mut chars = text.chars();
+    let mut line = String::with_capacity(text.len());
+    for character in text.trim().chars() {
+        match character {
+            '\n' | '\r' | '\t' => line.push(' '),
+            control if control.is_control() => line.extend(control.escape_debug()),
+            other => line.push(other),
+        }
+    }
+    let mut chars = line.trim_end().chars();
     let mut sentence: String = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => return String::new(),
@@ -70,6 +79,11 @@ mod tests {
             ("Zendesk answered 429 ", "Zendesk answered 429."),
             ("is it on?", "Is it on?"),
             ("Waiting…", "Waiting…"),
+            (
+                "<html>\n<h1>Bad gateway</h1>",
+                "<html> <h1>Bad gateway</h1>.",
+            ),
+            ("bell\u{7}", r"Bell\u{7}."),
             ("", ""),
         ];
         for (text, expected) in table {

@@ -17,11 +17,13 @@ use super::{
     check_json, connection_json, fail, print_check, print_connection, print_json, Context, Exit,
 };
 
+/// Value flags take `allow_hyphen_values`: `--subdomain -rf` hands `-rf` to the subdomain check, which says
+/// what is wrong with it, instead of the parser reporting an unknown `-r` flag.
 #[derive(Args)]
 #[command(group(ArgGroup::new("method").required(true).args(["oauth", "client_credentials", "token_stdin"])))]
 pub struct ConnectArgs {
     /// `acme`, `acme.zendesk.com` or any address of the account.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     subdomain: String,
     /// Sign in with an OAuth client in the browser (authorization code with PKCE).
     #[arg(long)]
@@ -30,22 +32,22 @@ pub struct ConnectArgs {
     #[arg(long, requires_all = ["client_id", "client_secret_stdin"])]
     client_credentials: bool,
     /// The OAuth client's unique identifier (Admin Center > Apps and integrations > APIs > OAuth clients).
-    #[arg(long, value_name = "ID", required_if_eq_any = [("oauth", "true"), ("client_credentials", "true")])]
+    #[arg(long, value_name = "ID", allow_hyphen_values = true, required_if_eq_any = [("oauth", "true"), ("client_credentials", "true")])]
     client_id: Option<String>,
     /// Read a confidential client's secret from standard input (never from an argument, where `ps` shows it).
     #[arg(long, requires = "client_id")]
     client_secret_stdin: bool,
     /// Legacy: the email of the admin who owns the API token.
-    #[arg(long, requires = "token_stdin")]
+    #[arg(long, requires = "token_stdin", allow_hyphen_values = true)]
     email: Option<String>,
     /// Legacy: read the API token from standard input.
     #[arg(long, requires = "email")]
     token_stdin: bool,
     /// Assign new tickets to this agent.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
     default_agent_id: Option<String>,
     /// Send requests here instead of https://{subdomain}.zendesk.com (the simulator, a proxy).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", allow_hyphen_values = true)]
     zendesk_url: Option<String>,
 }
 
@@ -126,6 +128,10 @@ pub async fn run(context: &Context, args: ConnectArgs) -> ExitCode {
     }
 }
 
+/// Standard input is read up to this much: far past any secret (the core refuses more than
+/// `connect::MAX_SECRET_BYTES`), yet bounded.
+const STDIN_LIMIT: u64 = 1 << 20;
+
 /// Reads a secret from standard input. On a terminal the admin types it without echo (so it never shows on the
 /// screen, in scrollback or in a screen recording) and Enter ends it; piped, it is everything until the end.
 fn read_secret(what: &str, flag: &str) -> Result<SecretString, String> {
@@ -145,11 +151,21 @@ fn read_secret(what: &str, flag: &str) -> Result<SecretString, String> {
             Err(error) => return Err(cannot_read(error)),
         }
     } else {
-        let mut piped = String::new();
+        // Bounded, so `< /dev/zero` or a wrong file cannot fill the memory; the core refuses anything past
+        // MAX_SECRET_BYTES with its own message, this only stops reading where no secret could still be.
+        let mut piped = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut piped)
+            .take(STDIN_LIMIT + 1)
+            .read_to_end(&mut piped)
             .map_err(cannot_read)?;
-        piped
+        if piped.len() as u64 > STDIN_LIMIT {
+            return Err(format!(
+                "standard input holds more than 1 MiB, which is no {what}: pipe in only the {what} ({flag})"
+            ));
+        }
+        String::from_utf8(piped).map_err(|_| {
+            format!("the {what} on standard input is not text (UTF-8): pipe in only the {what}")
+        })?
     };
     let secret = raw.trim();
     if secret.is_empty() {

@@ -16,6 +16,7 @@ use clap::Args;
 use handoff::clock::Clock;
 use handoff::connect::{Check, CheckStatus, Connection, UserSummary};
 use handoff::keychain::SecretStoreKind;
+use handoff::message::sentence;
 use handoff::oauth::GrantKind;
 use handoff::profile::{self, Profile};
 use serde_json::{json, Value};
@@ -178,7 +179,7 @@ pub fn print_connection(connection: &Connection, now: jiff::Timestamp) {
         );
     }
     if let Some(reason) = &connection.reconnect_required {
-        println!("  RECONNECT REQUIRED: {reason}.");
+        println!("  RECONNECT REQUIRED: {}", sentence(reason));
         println!("  Sign in again with `handoff connect` (the same subdomain keeps every other setting).");
     } else if connection.refresh_interrupted {
         println!("  A token renewal was interrupted and Zendesk could not be asked yet; run `handoff status --verify`.");

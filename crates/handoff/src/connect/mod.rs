@@ -16,6 +16,7 @@ use url::Url;
 use zendesk::{Auth, Client, ClientConfig, Role, SecretString, User};
 
 use crate::keychain::SecretName;
+use crate::message::{quote, sentence};
 use crate::oauth::GrantKind;
 use crate::profile::Profile;
 use crate::subdomain::Subdomain;
@@ -336,13 +337,16 @@ pub async fn verify_and_save(
     let Some(target) = progress.target(&input.subdomain, input.base_url.as_deref()) else {
         return Ok(progress.skip_rest("the subdomain is not valid"));
     };
+    let email = input.email.trim().to_owned();
+    if let Some(refused) = api_token_input_check(&email, &input.token) {
+        return Ok(progress.refuse_before_sending(refused, "fix the email or API token first"));
+    }
     if !progress.account(&target).await? {
         return Ok(progress.skip_rest("the account could not be reached"));
     }
 
     // 3. The credentials authenticate (a 401, or a 200 for an anonymous user, means they do not).
     progress.report(Check::running(CheckId::Credentials));
-    let email = input.email.trim().to_owned();
     let auth = Auth::ApiToken {
         email: email.clone(),
         token: input.token.clone(),
@@ -458,6 +462,20 @@ impl<'a, F: FnMut(&Check)> Progress<'a, F> {
         self.finish(None)
     }
 
+    /// A check failed on the input alone, before anything was sent to Zendesk: the checks before it were not run
+    /// (so nothing, and no secret, travelled for nothing), the failed one is reported, the rest skipped.
+    fn refuse_before_sending(mut self, failed: Check, reason: &str) -> VerifyReport {
+        let order = self.order;
+        for id in order.iter().take_while(|id| **id != failed.id) {
+            if !self.checks.iter().any(|c| c.id == *id) {
+                self.report(Check::skipped(*id, format!("Not checked: {reason}.")));
+            }
+        }
+        self.report(Check::running(failed.id));
+        self.report(failed);
+        self.skip_rest(reason)
+    }
+
     /// A required check failed: the keychain step is skipped and nothing is saved.
     fn not_saved(mut self) -> VerifyReport {
         self.report(Check::skipped(
@@ -546,8 +564,16 @@ pub async fn lookup_agent(
     let target = Target::parse(&input.subdomain, input.base_url.as_deref())
         .map_err(|check| ConnectError::Invalid(check.detail))?;
     let id = parse_agent_id(agent_id).map_err(ConnectError::Invalid)?;
+    let email = input.email.trim();
+    if let Some(refused) = api_token_input_check(email, &input.token) {
+        return Err(ConnectError::Invalid(format!(
+            "{} {}",
+            refused.cause.unwrap_or_default(),
+            refused.fix.unwrap_or_default()
+        )));
+    }
     let auth = Auth::ApiToken {
-        email: input.email.trim().to_owned(),
+        email: email.to_owned(),
         token: input.token.clone(),
     };
     let user = client(&target.base_url, auth)?
@@ -573,20 +599,23 @@ impl Target {
         let subdomain = Subdomain::parse(subdomain_input).map_err(|error| {
             Check::failed(
                 CheckId::Subdomain,
-                format!("`{}` is not a Zendesk subdomain", subdomain_input.trim()),
-                capitalize(&error.to_string()),
+                format!(
+                    "{} is not a Zendesk subdomain",
+                    quote(subdomain_input.trim())
+                ),
+                sentence(&error.to_string()),
                 "Type only the account's name: for https://acme.zendesk.com that is `acme`.",
             )
         })?;
         let base_url = match base_url.map(str::trim).filter(|s| !s.is_empty()) {
             None => zendesk::account_url(subdomain.as_str()).map_err(|error| {
-                Check::failed(CheckId::Subdomain, "No address for this subdomain", error.to_string(), "Check the subdomain.")
+                Check::failed(CheckId::Subdomain, "No address for this subdomain", sentence(&error.to_string()), "Check the subdomain.")
             })?,
             Some(raw) => parse_base_url(raw).map_err(|cause| {
                 Check::failed(
                     CheckId::Subdomain,
-                    format!("`{raw}` is not a usable base URL"),
-                    cause,
+                    format!("{} is not a usable base URL", quote(raw)),
+                    sentence(&cause),
                     "Leave the base URL empty for a real account, or enter the simulator's address such as http://127.0.0.1:4010.",
                 )
             })?,
@@ -628,13 +657,104 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Zendesk user IDs are the API's int64 integers: 1 to 9223372036854775807, so at most 19 digits.
 fn parse_agent_id(raw: &str) -> Result<u64, String> {
     let trimmed = raw.trim();
-    trimmed
-        .parse::<u64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| format!("`{trimmed}` is not a user ID: a Default Agent ID is a number such as 6130907993114"))
+    let shown = quote(trimmed);
+    if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{shown} is not a number: a Default Agent ID is digits only, such as 6130907993114"
+        ));
+    }
+    let digits = trimmed.trim_start_matches('0').len();
+    match trimmed.parse::<u64>() {
+        Ok(0) => Err(format!(
+            "{shown} is not a user ID: Zendesk user IDs start at 1"
+        )),
+        Ok(id) if i64::try_from(id).is_ok() => Ok(id),
+        _ if digits > 19 => Err(format!(
+            "{shown} has {digits} digits: Zendesk user IDs have at most 19, such as 6130907993114"
+        )),
+        _ => Err(format!(
+            "{shown} is larger than any Zendesk user ID (they go up to {})",
+            i64::MAX
+        )),
+    }
+}
+
+/// The longest API token or OAuth client secret accepted. Zendesk issues API tokens of 40 characters and client
+/// secrets of 64; 4 KiB is sixty times that, room for any format Zendesk may adopt, and still well below the
+/// 8 to 16 KiB web servers and proxies allow for request headers (an API token travels base64-encoded, a third
+/// longer, in one). Past those limits Zendesk never sees the request, and the admin gets an HTTP 431 that says
+/// nothing about the pasted text being wrong.
+pub const MAX_SECRET_BYTES: usize = 4096;
+
+/// What makes `secret` unusable as a Zendesk `what`, if anything. Never quotes the secret.
+fn secret_problem(secret: &SecretString, what: &str) -> Option<String> {
+    let value = secret.expose_secret();
+    if value.trim().is_empty() {
+        return Some(format!("No {what} was entered."));
+    }
+    if value.len() > MAX_SECRET_BYTES {
+        return Some(format!(
+            "The {what} is {} bytes long, longer than any Zendesk {what} (they are tens of characters; at most \
+             {MAX_SECRET_BYTES} bytes are accepted): more than the {what} was pasted, perhaps a whole file.",
+            value.len()
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Some(format!(
+            "The {what} contains a line break, tab or other control character, which no Zendesk {what} has: \
+             more than the {what} was pasted."
+        ));
+    }
+    None
+}
+
+/// The Credentials check, failed from what was typed before anything is sent: an email Zendesk could not
+/// match, or a token that cannot be one (it would come back as an HTTP 431 or a misleading 401).
+fn api_token_input_check(email: &str, token: &SecretString) -> Option<Check> {
+    let fix_email = "Enter the email of the admin who owns the API token (Admin Center > People > Team members).";
+    if email.is_empty() {
+        return Some(Check::failed(
+            CheckId::Credentials,
+            "No email",
+            "An API token works only together with the email of the admin who owns it.",
+            fix_email,
+        ));
+    }
+    if !is_email_address(email) {
+        return Some(Check::failed(
+            CheckId::Credentials,
+            format!("{} is not an email address", quote(email)),
+            "Zendesk matches the API token to the admin with this email, so it must be an address such as \
+             admin@acme.com, with no spaces.",
+            fix_email,
+        ));
+    }
+    secret_problem(token, "API token").map(|cause| {
+        Check::failed(
+            CheckId::Credentials,
+            "The API token cannot be right",
+            cause,
+            "Paste the API token alone, with nothing before or after it, and run Verify & Save again; prefer \
+             OAuth, since new API tokens can no longer be created.",
+        )
+    })
+}
+
+/// `local@domain.tld`, at most 254 characters (RFC 5321), no spaces or control characters: what Zendesk can
+/// match to a user. Deliberately loose beyond that; Zendesk is the judge of the rest.
+fn is_email_address(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
 }
 
 fn client(base_url: &Url, auth: Auth) -> Result<Client, ConnectError> {
@@ -653,15 +773,43 @@ fn unreachable_account(target: &Target, error: &zendesk::Error) -> Check {
         zendesk::Error::Network { .. } | zendesk::Error::Timeout => Check::failed(
             CheckId::Account,
             format!("Could not reach {}", target.base_url),
-            capitalize(&error.to_string()),
+            sentence(&error.to_string()),
             "Check this machine's network connection and proxy settings, then run Verify & Save again.",
+        ),
+        zendesk::Error::RateLimited { .. } | zendesk::Error::Server { .. } => Check::failed(
+            CheckId::Account,
+            format!("{host} is a Zendesk account, but Zendesk did not serve the request"),
+            sentence(&error.to_string()),
+            zendesk_busy_fix(error),
         ),
         other => Check::failed(
             CheckId::Account,
             format!("{host} did not answer like a Zendesk account"),
-            capitalize(&other.to_string()),
+            sentence(&other.to_string()),
             "Check the subdomain; if it is right, Zendesk may be having trouble: try again in a few minutes.",
         ),
+    }
+}
+
+/// What to do when Zendesk refused for its own reasons (a rate limit, a failure on its side): not the
+/// admin's input, so the fix is to wait, never to check what was typed.
+fn zendesk_busy_fix(error: &zendesk::Error) -> String {
+    match error {
+        zendesk::Error::RateLimited { retry_after } => {
+            let wait = match retry_after {
+                Some(wait) => format!("{} s", wait.as_secs_f64().ceil().max(1.0)),
+                None => "a minute".to_owned(),
+            };
+            format!(
+                "Zendesk's rate limit for this account is used up (every app and integration on the account \
+                 shares it): wait {wait}, then run Verify & Save again."
+            )
+        }
+        zendesk::Error::Server { status, .. } => format!(
+            "Zendesk failed on its side (HTTP {status}): try again in a few minutes, and check \
+             status.zendesk.com if it lasts."
+        ),
+        _ => "Run Verify & Save again; if it keeps failing, check status.zendesk.com.".to_owned(),
     }
 }
 
@@ -671,7 +819,8 @@ fn credentials_failure(email: &str, error: &zendesk::Error) -> Check {
             CheckId::Credentials,
             "Zendesk did not accept the email and API token",
             format!(
-                "The token is wrong or revoked, it does not belong to {email}, or token access is turned off in Admin Center."
+                "The token is wrong or revoked, it does not belong to {email}, or token access is turned off in \
+                 Admin Center."
             ),
             "In Admin Center > Apps and integrations > APIs > Zendesk API, turn Token access on and check the token; \
              the email must be the admin who owns it. New tokens can no longer be created: prefer OAuth.",
@@ -679,14 +828,17 @@ fn credentials_failure(email: &str, error: &zendesk::Error) -> Check {
         zendesk::Error::Forbidden { reason } => Check::failed(
             CheckId::Credentials,
             "Zendesk refused access to the API",
-            format!("{reason}. The plan may not include API access, or the user lacks permission."),
+            format!(
+                "{} The plan may not include API access, or the user lacks permission.",
+                sentence(&reason.to_string())
+            ),
             "API access needs Suite Team / Support Professional or higher; ask the account owner to check the plan.",
         ),
         other => Check::failed(
             CheckId::Credentials,
             "The credentials could not be checked",
-            capitalize(&other.to_string()),
-            "Run Verify & Save again; if it keeps failing, check Zendesk's status page.",
+            sentence(&other.to_string()),
+            zendesk_busy_fix(other),
         ),
     }
 }
@@ -749,7 +901,7 @@ async fn default_agent_check(client: &Client, raw: Option<&str>) -> (Check, Opti
             return (
                 Check::failed(
                     CheckId::DefaultAgent,
-                    "The Default Agent ID is not a number",
+                    "The Default Agent ID is not a Zendesk user ID",
                     cause,
                     fix,
                 ),
@@ -776,7 +928,7 @@ async fn default_agent_check(client: &Client, raw: Option<&str>) -> (Check, Opti
             Check::failed(
                 CheckId::DefaultAgent,
                 format!("Could not look up user {id}"),
-                capitalize(&error.to_string()),
+                sentence(&error.to_string()),
                 "Run Verify & Save again, or leave the field empty.",
             ),
             None,
@@ -840,17 +992,9 @@ fn keychain_failure(error: &crate::keychain::KeychainError) -> Check {
     Check::failed(
         CheckId::Keychain,
         "The token could not be stored, so nothing was saved",
-        capitalize(&error.to_string()),
+        sentence(&error.to_string()),
         "Fix the keychain as described, then run Verify & Save again.",
     )
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]
@@ -883,8 +1027,75 @@ mod tests {
     #[test]
     fn agent_ids_must_be_positive_numbers() {
         assert_eq!(parse_agent_id(" 6130907993114 "), Ok(6130907993114));
-        for bad in ["", "abc", "-4", "0", "12.5"] {
+        assert_eq!(
+            parse_agent_id("9223372036854775807"),
+            Ok(9_223_372_036_854_775_807)
+        );
+        for bad in [
+            "",
+            "abc",
+            "-4",
+            "+5",
+            "0",
+            "000",
+            "12.5",
+            "1 2",
+            "9223372036854775808",
+            "18446744073709551616",
+        ] {
             assert!(parse_agent_id(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn secrets_are_bounded_and_single_line() {
+        let at_bound = "k".repeat(MAX_SECRET_BYTES);
+        let past_bound = "k".repeat(MAX_SECRET_BYTES + 1);
+        let table: [(&str, Option<&str>); 7] = [
+            ("0123456789abcdefghij0123456789abcdefghij", None),
+            (&at_bound, None),
+            (&past_bound, Some("4097 bytes long")),
+            ("", Some("No API token was entered")),
+            ("xqz\tzqx", Some("control character")),
+            ("xqz\u{0}zqx", Some("control character")),
+            ("xqz\u{7f}zqx", Some("control character")),
+        ];
+        for (secret, says) in table {
+            let problem = secret_problem(&SecretString::from(secret), "API token");
+            match says {
+                None => assert_eq!(problem, None, "{} bytes", secret.len()),
+                Some(says) => {
+                    let problem = problem.unwrap_or_else(|| panic!("{secret:?} should be refused"));
+                    assert!(problem.contains(says), "{problem}");
+                    assert!(
+                        !problem.contains("kkkk") && !problem.contains("xqz"),
+                        "never echoed: {problem}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn emails_are_refused_only_when_zendesk_could_not_match_them() {
+        for good in [
+            "admin@example.com",
+            "a.b+c@sub.acme.co.uk",
+            "ADMIN@ACME.COM",
+        ] {
+            assert!(is_email_address(good), "{good:?}");
+        }
+        for bad in [
+            "",
+            "admin",
+            "@acme.com",
+            "admin@",
+            "admin@acme",
+            "admin@.com",
+            "ad min@acme.com",
+            "a@b.c\n",
+        ] {
+            assert!(!is_email_address(bad), "{bad:?}");
         }
     }
 

@@ -572,3 +572,108 @@ async fn a_token_typed_on_a_terminal_is_not_echoed() {
     );
     assert_no_file_contains(dir.path(), CANARY_TOKEN);
 }
+
+/// A value that starts with a hyphen is the flag's value, refused for what it is, not swallowed by the parser
+/// as an unknown flag (`--subdomain -rf` would otherwise say "unexpected argument '-r'").
+#[tokio::test(flavor = "multi_thread")]
+async fn values_that_start_with_a_hyphen_are_taken_as_values_and_judged() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = dir.path().to_str().unwrap_or_default().to_owned();
+    // (flag, value, what the refusal says)
+    let table = [
+        ("--subdomain", "-rf", "`-rf` starts or ends with a hyphen"),
+        ("--default-agent-id", "-5", "`-5` is not a number"),
+        ("--email", "-admin", "`-admin` is not an email address"),
+        (
+            "--zendesk-url",
+            "-http://x",
+            "`-http://x` is not a usable base URL",
+        ),
+    ];
+    for (flag, value, says) in table {
+        let mut args = vec![
+            "--data-dir",
+            &data_dir,
+            "connect",
+            "--zendesk-url",
+            &sim.base_url,
+            "--subdomain",
+            "d3v-sim",
+            "--email",
+            "admin@example.com",
+            "--token-stdin",
+        ];
+        match args.iter().position(|arg| *arg == flag) {
+            Some(at) => args[at + 1] = value,
+            None => args.extend([flag, value]),
+        }
+        let output = handoff(&args, &format!("{CANARY_TOKEN}\n"), &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{flag} {value}: {}",
+            text(&output)
+        );
+        assert!(
+            text(&output).contains(says),
+            "{flag} {value} should say {says:?}:\n{}",
+            text(&output)
+        );
+        assert_no_token(&output);
+    }
+}
+
+/// A secret no Zendesk account could have issued is refused on this machine, saying why, instead of travelling
+/// to Zendesk and coming back as an HTTP 431; standard input is read only up to a bound.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_token_on_stdin_is_refused_locally() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = dir.path().to_str().unwrap_or_default().to_owned();
+    let args = [
+        "--data-dir",
+        &data_dir,
+        "connect",
+        "--zendesk-url",
+        &sim.base_url,
+        "--subdomain",
+        "d3v-sim",
+        "--email",
+        "admin@example.com",
+        "--token-stdin",
+    ];
+    // (what is piped in, exit code, what the refusal says)
+    let table = [
+        (
+            "a".repeat(1_000_000),
+            3,
+            "1000000 bytes long, longer than any Zendesk API token",
+        ),
+        ("a".repeat(5 << 20), 2, "more than 1 MiB"),
+    ];
+    for (stdin, code, says) in table {
+        let output = handoff(&args, &stdin, &[]);
+        let shown = text(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{} bytes: {}",
+            stdin.len(),
+            &shown[..shown.len().min(2000)]
+        );
+        assert!(
+            shown.contains(says),
+            "{} bytes should say {says:?}: {}",
+            stdin.len(),
+            &shown[..shown.len().min(2000)]
+        );
+        assert!(!shown.contains("431"), "{shown}");
+        assert!(!shown.contains("aaaaaaaaaa"), "the secret is never echoed");
+    }
+    assert!(
+        sim.sim.requests().is_empty(),
+        "nothing reached Zendesk: {:?}",
+        sim.sim.requests()
+    );
+}

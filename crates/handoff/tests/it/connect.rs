@@ -349,5 +349,5 @@ async fn the_default_agent_lookup_names_the_agent_or_says_what_is_wrong() {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    assert!(garbage.contains("not a user ID"), "{garbage}");
+    assert!(garbage.contains("`abc` is not a number"), "{garbage}");
 }
