@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use handoff::clock::Clock;
-use handoff::connect::{Check, CheckStatus, Connection, UserSummary};
+use handoff::connect::{Check, CheckStatus, Connection, UserSummary, CHECKING};
 use handoff::keychain::SecretStoreKind;
 use handoff::message::sentence;
 use handoff::oauth::GrantKind;
@@ -125,10 +125,18 @@ pub fn fail(code: Exit, message: &str, json: bool) -> ExitCode {
     code.into()
 }
 
-/// Prints a check's verdict in text mode.
+/// Prints a check in text mode, as the window shows it: `[....]` when it starts (and what it waits for),
+/// an indented `…` line for each retry with its wait, then the verdict with its cause and fix.
 pub fn print_check(check: &Check) {
     let mark = match check.status {
-        CheckStatus::Running => return,
+        CheckStatus::Running => {
+            match (&check.retry, check.detail.as_str()) {
+                (Some(_), retrying) => println!("       … {retrying}"),
+                (None, CHECKING) => println!("[....] {}…", check.id.label()),
+                (None, waiting) => println!("[....] {}: {waiting}", check.id.label()),
+            }
+            return;
+        }
         CheckStatus::Passed => "ok  ",
         CheckStatus::Warning => "warn",
         CheckStatus::Failed => "FAIL",

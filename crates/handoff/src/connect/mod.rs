@@ -11,9 +11,12 @@ mod oauth;
 
 pub use oauth::{verify_and_save_oauth, OAuthConnectInput, SignIn, DEFAULT_SIGN_IN_WAIT};
 
+use std::future::Future;
+
 use jiff::Timestamp;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use url::Url;
-use zendesk::{Auth, Client, ClientConfig, Role, SecretString, User};
+use zendesk::{Auth, Client, ClientConfig, Retry, RetryObserver, Role, SecretString, User};
 
 use crate::keychain::SecretName;
 use crate::message::{quote, sentence};
@@ -236,7 +239,13 @@ pub struct Check {
     pub detail: String,
     pub cause: Option<String>,
     pub fix: Option<String>,
+    /// Set while a running check waits to retry a call (the detail then says why and for how long), so a
+    /// printer can show it as a line under the check rather than as the check starting again.
+    pub retry: Option<Retry>,
 }
+
+/// The detail of a check that has just started.
+pub const CHECKING: &str = "Checking…";
 
 impl Check {
     fn running_with(id: CheckId, detail: impl Into<String>) -> Check {
@@ -246,15 +255,35 @@ impl Check {
             detail: detail.into(),
             cause: None,
             fix: None,
+            retry: None,
+        }
+    }
+    /// The check, still running, about to wait for a retry: "Zendesk answered 429 (rate limit), retrying in
+    /// 12 s (attempt 2 of 4)".
+    fn retrying(id: CheckId, retry: Retry) -> Check {
+        Check {
+            id,
+            status: CheckStatus::Running,
+            detail: format!(
+                "{}, retrying in {} (attempt {} of {})",
+                retry.cause,
+                seconds(retry.wait),
+                retry.attempt,
+                retry.max_attempts
+            ),
+            cause: None,
+            fix: None,
+            retry: Some(retry),
         }
     }
     fn running(id: CheckId) -> Check {
         Check {
             id,
             status: CheckStatus::Running,
-            detail: "Checking…".to_owned(),
+            detail: CHECKING.to_owned(),
             cause: None,
             fix: None,
+            retry: None,
         }
     }
     fn passed(id: CheckId, detail: impl Into<String>) -> Check {
@@ -264,6 +293,7 @@ impl Check {
             detail: detail.into(),
             cause: None,
             fix: None,
+            retry: None,
         }
     }
     fn warning(id: CheckId, detail: impl Into<String>, fix: impl Into<String>) -> Check {
@@ -273,6 +303,7 @@ impl Check {
             detail: detail.into(),
             cause: None,
             fix: Some(fix.into()),
+            retry: None,
         }
     }
     fn failed(
@@ -287,6 +318,7 @@ impl Check {
             detail: detail.into(),
             cause: Some(cause.into()),
             fix: Some(fix.into()),
+            retry: None,
         }
     }
     fn skipped(id: CheckId, detail: impl Into<String>) -> Check {
@@ -296,6 +328,7 @@ impl Check {
             detail: detail.into(),
             cause: None,
             fix: None,
+            retry: None,
         }
     }
 }
@@ -351,8 +384,11 @@ pub async fn verify_and_save(
         email: email.clone(),
         token: input.token.clone(),
     };
-    let authed = client(&target.base_url, auth)?;
-    let user = match authed.current_user().await {
+    let authed = progress.client(&target.base_url, auth)?;
+    let user = match progress
+        .watch(CheckId::Credentials, authed.current_user())
+        .await
+    {
         Ok(user) => {
             progress.report(Check::passed(
                 CheckId::Credentials,
@@ -433,14 +469,46 @@ struct Progress<'a, F: FnMut(&Check)> {
     order: &'a [CheckId],
     on_check: F,
     checks: Vec<Check>,
+    /// Every client of the run tells its retries here (see [`Progress::client`]); [`Progress::watch`] reports
+    /// them as they happen.
+    retries: RetryObserver,
+    retried: UnboundedReceiver<Retry>,
 }
 
 impl<'a, F: FnMut(&Check)> Progress<'a, F> {
     fn new(order: &'a [CheckId], on_check: F) -> Self {
+        let (sender, retried) = unbounded_channel();
         Progress {
             order,
             on_check,
             checks: Vec::new(),
+            retries: RetryObserver::new(move |retry| {
+                // The receiver lives as long as the run; a retry told after it ended has no one to tell.
+                let _ = sender.send(*retry);
+            }),
+            retried,
+        }
+    }
+
+    /// A client whose retries this run reports.
+    fn client(&self, base_url: &Url, auth: Auth) -> Result<Client, ConnectError> {
+        let mut config = ClientConfig::new(base_url.clone(), auth);
+        config.on_retry = Some(self.retries.clone());
+        Client::new(config).map_err(ConnectError::Zendesk)
+    }
+
+    /// Runs `call` (the calls of check `id`), reporting each retry its clients make as the check, still
+    /// running, says why and how long it waits: a slow account shows what it is doing instead of silence.
+    async fn watch<T>(&mut self, id: CheckId, call: impl Future<Output = T>) -> T {
+        // A retry told outside any watched call belongs to no check on screen now.
+        while self.retried.try_recv().is_ok() {}
+        let mut call = std::pin::pin!(call);
+        loop {
+            let retry = tokio::select! {
+                output = &mut call => return output,
+                Some(retry) = self.retried.recv() => retry,
+            };
+            self.report(Check::retrying(id, retry));
         }
     }
 
@@ -514,8 +582,8 @@ impl<'a, F: FnMut(&Check)> Progress<'a, F> {
     /// Check 2: the subdomain is a Zendesk account: `users/me` answers JSON even without credentials.
     async fn account(&mut self, target: &Target) -> Result<bool, ConnectError> {
         self.report(Check::running(CheckId::Account));
-        let anonymous = client(&target.base_url, Auth::Anonymous)?;
-        let check = match anonymous.current_user().await {
+        let anonymous = self.client(&target.base_url, Auth::Anonymous)?;
+        let check = match self.watch(CheckId::Account, anonymous.current_user()).await {
             Ok(_) | Err(zendesk::Error::BadCredentials { .. }) => Check::passed(
                 CheckId::Account,
                 format!("{} answers as a Zendesk account", target.subdomain.host()),
@@ -549,7 +617,12 @@ impl<'a, F: FnMut(&Check)> Progress<'a, F> {
         self.report(role_check);
 
         self.report(Check::running(CheckId::DefaultAgent));
-        let (agent_check, default_agent) = default_agent_check(client, default_agent_id).await;
+        let (agent_check, default_agent) = self
+            .watch(
+                CheckId::DefaultAgent,
+                default_agent_check(client, default_agent_id),
+            )
+            .await;
         let agent_ok = agent_check.status != CheckStatus::Failed;
         self.report(agent_check);
         (role_ok && agent_ok).then_some(default_agent)
@@ -788,6 +861,15 @@ fn unreachable_account(target: &Target, error: &zendesk::Error) -> Check {
             sentence(&other.to_string()),
             "Check the subdomain; if it is right, Zendesk may be having trouble: try again in a few minutes.",
         ),
+    }
+}
+
+/// A wait as people read it: `0.5 s` under a second, else whole seconds (`12 s`).
+fn seconds(wait: std::time::Duration) -> String {
+    if wait < std::time::Duration::from_secs(1) {
+        format!("{:.1} s", wait.as_secs_f64())
+    } else {
+        format!("{} s", wait.as_secs_f64().round())
     }
 }
 

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use jiff::Timestamp;
-use zendesk::{Auth, Client, Forbidden, Grant, SecretString, TokenRequest, TokenSource, User};
+use zendesk::{Auth, Forbidden, Grant, SecretString, TokenRequest, TokenSource, User};
 
 use super::{
-    client, keychain_failure, secret_problem, AuthMethod, Check, CheckId, ConnectOptions,
-    Connection, OAuthDetails, Progress, Target, UserSummary, VerifyReport,
+    keychain_failure, secret_problem, AuthMethod, Check, CheckId, ConnectOptions, Connection,
+    OAuthDetails, Progress, Target, UserSummary, VerifyReport,
 };
 use crate::clock::Clock;
 use crate::keychain::SecretName;
@@ -94,13 +94,15 @@ pub async fn verify_and_save_oauth(
 
     // 4. The token authenticates. A 403 naming scopes still proves it does: the Scopes check reports those.
     progress.report(Check::running(CheckId::Credentials));
-    let authed = Client::new(zendesk::ClientConfig::new(
-        target.base_url.clone(),
+    let authed = progress.client(
+        &target.base_url,
         Auth::Bearer(Arc::new(FreshToken(tokens.access_token.clone()))),
-    ))
-    .map_err(ConnectError::Zendesk)?;
+    )?;
     let mut refused_scopes = Vec::new();
-    let user: Option<User> = match authed.current_user().await {
+    let user: Option<User> = match progress
+        .watch(CheckId::Credentials, authed.current_user())
+        .await
+    {
         Ok(user) => {
             progress.report(Check::passed(
                 CheckId::Credentials,
@@ -234,7 +236,7 @@ async fn authorize<F: FnMut(&Check)>(
              console) and enter its Identifier.",
         )));
     }
-    let token_endpoint = client(&target.base_url, Auth::Anonymous)?;
+    let token_endpoint = progress.client(&target.base_url, Auth::Anonymous)?;
     let scope = requested_scope();
     let request = match input.grant {
         GrantKind::ClientCredentials => {
@@ -314,7 +316,13 @@ async fn authorize<F: FnMut(&Check)>(
         }
     };
     let granted_at = clock.now();
-    match token_endpoint.exchange_token(&request).await {
+    match progress
+        .watch(
+            CheckId::Authorization,
+            token_endpoint.exchange_token(&request),
+        )
+        .await
+    {
         Ok(response) => {
             let tokens = TokenSet::from_response(&response, granted_at);
             progress.report(Check::passed(

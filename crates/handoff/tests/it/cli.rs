@@ -677,3 +677,98 @@ async fn an_oversized_token_on_stdin_is_refused_locally() {
         sim.sim.requests()
     );
 }
+
+/// In text mode each check is printed as it starts, and each retry as it begins its wait, so a slow account is
+/// never silence. Zendesk's 429s come from the simulator's fault injection (`/_sim/faults`, as a script would
+/// set it), and the lines are timed as they arrive from the child process.
+#[tokio::test(flavor = "multi_thread")]
+async fn text_mode_shows_each_check_as_it_starts_and_each_retry_with_its_wait() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let sim = simulator().await;
+    let fault = reqwest::Client::new()
+        .post(format!(
+            "{}/_sim/faults",
+            sim.base_url.trim_end_matches('/')
+        ))
+        .json(&serde_json::json!({
+            "path": "/api/v2/users/me", "kind": "rate_limit", "retry_after": 2, "count": 2,
+        }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(fault.status().as_u16(), 201);
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap_or_default(),
+            "connect",
+        ])
+        .args(["--zendesk-url", &sim.base_url, "--subdomain", "d3v-sim"])
+        .args(["--email", "admin@example.com", "--token-stdin"])
+        .env_remove("DISPLAY")
+        .env_remove("HANDOFF_SECRET_STORE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    child
+        .stdin
+        .take()
+        .map(|mut stdin| stdin.write_all(format!("{CANARY_TOKEN}\n").as_bytes()))
+        .transpose()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("stdout"));
+    // Each line with when it arrived: a line printed after the wait it announces would arrive too late.
+    let lines: Vec<(Duration, String)> = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .map(|line| (started.elapsed(), line))
+            .collect()
+    })
+    .join()
+    .unwrap_or_else(|_| panic!("reader"));
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    let shown = lines
+        .iter()
+        .map(|(_, l)| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(status.code(), Some(0), "{shown}");
+    let at = |wanted: &str| {
+        lines
+            .iter()
+            .position(|(_, line)| line.contains(wanted))
+            .unwrap_or_else(|| panic!("no line says {wanted:?}:\n{shown}"))
+    };
+    let expected_order = [
+        "[....] Subdomain is well formed…",
+        "[ok  ] Subdomain is well formed",
+        "[....] Subdomain is a Zendesk account…",
+        "… Zendesk answered 429 (rate limit), retrying in 2 s (attempt 2 of 4)",
+        "… Zendesk answered 429 (rate limit), retrying in 2 s (attempt 3 of 4)",
+        "[ok  ] Subdomain is a Zendesk account",
+        "[....] Credentials authenticate…",
+        "[ok  ] Credentials authenticate",
+        "[....] Token stored in the OS keychain…",
+        "[ok  ] Token stored in the OS keychain",
+    ];
+    let positions: Vec<usize> = expected_order.iter().map(|wanted| at(wanted)).collect();
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "the lines come in the order the checks run:\n{shown}"
+    );
+    let first_retry = lines[at("(attempt 2 of 4)")].0;
+    let verdict = lines[at("[ok  ] Subdomain is a Zendesk account")].0;
+    assert!(
+        verdict - first_retry >= Duration::from_secs(3),
+        "each retry is printed as its wait begins ({first_retry:?}), not after ({verdict:?}):\n{shown}"
+    );
+    assert!(!shown.contains(CANARY_TOKEN));
+}
