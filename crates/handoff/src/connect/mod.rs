@@ -640,7 +640,8 @@ pub async fn lookup_agent(
     let email = input.email.trim();
     if let Some(refused) = api_token_input_check(email, &input.token) {
         return Err(ConnectError::Invalid(format!(
-            "{} {}",
+            "{}. {} {}",
+            refused.detail,
             refused.cause.unwrap_or_default(),
             refused.fix.unwrap_or_default()
         )));
