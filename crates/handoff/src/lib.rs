@@ -2,6 +2,7 @@
 //!
 //! Layout:
 //! - [`subdomain`]: the admin's subdomain input, normalized.
+//! - [`message`]: how messages quote what an admin typed and end their sentences.
 //! - [`clock`]: where "now" comes from (injected everywhere time matters).
 //! - [`keychain`]: secrets, only in the OS keychain.
 //! - [`store`]: the SQLite file for everything that is not a secret.
@@ -22,6 +23,7 @@ pub mod connect;
 pub mod demo;
 pub mod fault;
 pub mod keychain;
+pub mod message;
 pub mod oauth;
 pub mod profile;
 pub mod server;

@@ -31,6 +31,8 @@ pub struct ClientConfig {
     pub plan: Plan,
     /// How transient failures are retried.
     pub retry: RetryPolicy,
+    /// Told of every retry as its wait begins, so a caller can say why a call is taking long.
+    pub on_retry: Option<RetryObserver>,
 }
 
 impl ClientConfig {
@@ -44,7 +46,75 @@ impl ClientConfig {
             // The smallest current plan: a client that does not know the plan must not overrun it.
             plan: Plan::Team,
             retry: RetryPolicy::default(),
+            on_retry: None,
         }
+    }
+}
+
+/// A retry the client is about to make: which attempt comes next, how long it waits first, and why. Plain
+/// numbers and a cause: never a URL, a header or a body, so it can hold no secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// The attempt about to be made: 2 for the first retry.
+    pub attempt: u32,
+    /// The attempts allowed in all ([`RetryPolicy::max_attempts`]).
+    pub max_attempts: u32,
+    /// How long the client waits before it (Zendesk's `Retry-After`, or the backoff).
+    pub wait: Duration,
+    /// What the previous attempt ran into.
+    pub cause: RetryCause,
+}
+
+/// Why a call is being retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryCause {
+    /// Zendesk answered 429: the rate limit is used up.
+    RateLimited,
+    /// Zendesk (or something in front of it) answered this 5xx.
+    Server { status: u16 },
+    /// No answer within the timeout.
+    Timeout,
+    /// The request did not get through (DNS, connection refused or reset, TLS).
+    Network,
+}
+
+impl RetryCause {
+    fn of(error: &Error) -> Option<RetryCause> {
+        match error {
+            Error::RateLimited { .. } => Some(RetryCause::RateLimited),
+            Error::Server { status, .. } => Some(RetryCause::Server { status: *status }),
+            Error::Timeout => Some(RetryCause::Timeout),
+            Error::Network { .. } => Some(RetryCause::Network),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for RetryCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RetryCause::RateLimited => f.write_str("Zendesk answered 429 (rate limit)"),
+            RetryCause::Server { status } => write!(f, "Zendesk answered {status}"),
+            RetryCause::Timeout => f.write_str("Zendesk did not answer in time"),
+            RetryCause::Network => f.write_str("Zendesk could not be reached"),
+        }
+    }
+}
+
+/// The seam [`ClientConfig::on_retry`] plugs into: a function called with each [`Retry`] before its wait. It
+/// runs on the calling task, so it must return at once (send to a channel, print a line).
+#[derive(Clone)]
+pub struct RetryObserver(Arc<dyn Fn(&Retry) + Send + Sync>);
+
+impl RetryObserver {
+    pub fn new(observe: impl Fn(&Retry) + Send + Sync + 'static) -> RetryObserver {
+        RetryObserver(Arc::new(observe))
+    }
+}
+
+impl std::fmt::Debug for RetryObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RetryObserver")
     }
 }
 
@@ -84,6 +154,7 @@ struct Inner {
     auth: Auth,
     limits: Limits,
     retry: RetryPolicy,
+    on_retry: Option<RetryObserver>,
 }
 
 impl std::fmt::Debug for Client {
@@ -126,6 +197,7 @@ impl Client {
                 auth: config.auth,
                 limits: Limits::new(config.plan),
                 retry: config.retry,
+                on_retry: config.on_retry,
             }),
         })
     }
@@ -206,6 +278,14 @@ impl Client {
                 return Err(error);
             }
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, %error, "retrying zendesk request");
+            if let (Some(observer), Some(cause)) = (&self.inner.on_retry, RetryCause::of(&error)) {
+                (observer.0)(&Retry {
+                    attempt: attempt + 1,
+                    max_attempts: policy.max_attempts,
+                    wait,
+                    cause,
+                });
+            }
             tokio::time::sleep(wait).await;
         }
     }

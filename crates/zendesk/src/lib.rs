@@ -4,7 +4,8 @@
 //! - [`secret`]: [`SecretString`], the only type that holds tokens and secrets.
 //! - `auth`: [`Auth`] and the [`TokenSource`] seam OAuth refresh plugs into.
 //! - `client`: [`Client`], [`ClientConfig`] and the single request pipeline every call goes through
-//!   (rate limits, auth, bearer refresh, retries, error classification).
+//!   (rate limits, auth, bearer refresh, retries, error classification); [`RetryObserver`] is told of each
+//!   retry before its wait, so callers can show why a call takes long.
 //! - `error`: [`Error`], classified from status, body and content type.
 //! - `rate_limit`: the client-side buckets ([`Plan`]) and the [`RetryPolicy`].
 //! - `pagination`: cursor and offset pagination.
@@ -28,7 +29,7 @@ mod users;
 mod webhooks;
 
 pub use auth::{Auth, TokenSource};
-pub use client::{account_url, Client, ClientConfig};
+pub use client::{account_url, Client, ClientConfig, Retry, RetryCause, RetryObserver};
 pub use error::{Error, FieldError, Forbidden, OFFSET_PAGINATION_LIMIT};
 pub use oauth::{authorize_url, AuthorizeRequest, Grant, OAuthToken, TokenRequest, TokenResponse};
 pub use pagination::{CursorPage, MAX_PAGE_SIZE};

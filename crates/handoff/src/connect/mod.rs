@@ -13,11 +13,15 @@ mod save;
 pub use oauth::{verify_and_save_oauth, OAuthConnectInput, SignIn, DEFAULT_SIGN_IN_WAIT};
 pub use save::{purge_stale_secrets, SaveError};
 
+use std::future::Future;
+
 use jiff::Timestamp;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use url::Url;
-use zendesk::{Auth, Client, ClientConfig, Role, SecretString, User};
+use zendesk::{Auth, Client, ClientConfig, Retry, RetryObserver, Role, SecretString, User};
 
 use crate::keychain::SecretName;
+use crate::message::{quote, sentence};
 use crate::oauth::GrantKind;
 use crate::profile::Profile;
 use crate::subdomain::Subdomain;
@@ -237,7 +241,13 @@ pub struct Check {
     pub detail: String,
     pub cause: Option<String>,
     pub fix: Option<String>,
+    /// Set while a running check waits to retry a call (the detail then says why and for how long), so a
+    /// printer can show it as a line under the check rather than as the check starting again.
+    pub retry: Option<Retry>,
 }
+
+/// The detail of a check that has just started.
+pub const CHECKING: &str = "Checking…";
 
 impl Check {
     fn running_with(id: CheckId, detail: impl Into<String>) -> Check {
@@ -247,15 +257,35 @@ impl Check {
             detail: detail.into(),
             cause: None,
             fix: None,
+            retry: None,
+        }
+    }
+    /// The check, still running, about to wait for a retry: "Zendesk answered 429 (rate limit), retrying in
+    /// 12 s (attempt 2 of 4)".
+    fn retrying(id: CheckId, retry: Retry) -> Check {
+        Check {
+            id,
+            status: CheckStatus::Running,
+            detail: format!(
+                "{}, retrying in {} (attempt {} of {})",
+                retry.cause,
+                seconds(retry.wait),
+                retry.attempt,
+                retry.max_attempts
+            ),
+            cause: None,
+            fix: None,
+            retry: Some(retry),
         }
     }
     fn running(id: CheckId) -> Check {
         Check {
             id,
             status: CheckStatus::Running,
-            detail: "Checking…".to_owned(),
+            detail: CHECKING.to_owned(),
             cause: None,
             fix: None,
+            retry: None,
         }
     }
     fn passed(id: CheckId, detail: impl Into<String>) -> Check {
@@ -265,6 +295,7 @@ impl Check {
             detail: detail.into(),
             cause: None,
             fix: None,
+            retry: None,
         }
     }
     fn warning(id: CheckId, detail: impl Into<String>, fix: impl Into<String>) -> Check {
@@ -274,6 +305,7 @@ impl Check {
             detail: detail.into(),
             cause: None,
             fix: Some(fix.into()),
+            retry: None,
         }
     }
     fn failed(
@@ -288,6 +320,7 @@ impl Check {
             detail: detail.into(),
             cause: Some(cause.into()),
             fix: Some(fix.into()),
+            retry: None,
         }
     }
     fn skipped(id: CheckId, detail: impl Into<String>) -> Check {
@@ -297,6 +330,7 @@ impl Check {
             detail: detail.into(),
             cause: None,
             fix: None,
+            retry: None,
         }
     }
 }
@@ -338,19 +372,25 @@ pub async fn verify_and_save(
     let Some(target) = progress.target(&input.subdomain, input.base_url.as_deref()) else {
         return Ok(progress.skip_rest("the subdomain is not valid"));
     };
+    let email = input.email.trim().to_owned();
+    if let Some(refused) = api_token_input_check(&email, &input.token) {
+        return Ok(progress.refuse_before_sending(refused, "fix the email or API token first"));
+    }
     if !progress.account(&target).await? {
         return Ok(progress.skip_rest("the account could not be reached"));
     }
 
     // 3. The credentials authenticate (a 401, or a 200 for an anonymous user, means they do not).
     progress.report(Check::running(CheckId::Credentials));
-    let email = input.email.trim().to_owned();
     let auth = Auth::ApiToken {
         email: email.clone(),
         token: input.token.clone(),
     };
-    let authed = client(&target.base_url, auth)?;
-    let user = match authed.current_user().await {
+    let authed = progress.client(&target.base_url, auth)?;
+    let user = match progress
+        .watch(CheckId::Credentials, authed.current_user())
+        .await
+    {
         Ok(user) => {
             progress.report(Check::passed(
                 CheckId::Credentials,
@@ -406,14 +446,46 @@ struct Progress<'a, F: FnMut(&Check)> {
     order: &'a [CheckId],
     on_check: F,
     checks: Vec<Check>,
+    /// Every client of the run tells its retries here (see [`Progress::client`]); [`Progress::watch`] reports
+    /// them as they happen.
+    retries: RetryObserver,
+    retried: UnboundedReceiver<Retry>,
 }
 
 impl<'a, F: FnMut(&Check)> Progress<'a, F> {
     fn new(order: &'a [CheckId], on_check: F) -> Self {
+        let (sender, retried) = unbounded_channel();
         Progress {
             order,
             on_check,
             checks: Vec::new(),
+            retries: RetryObserver::new(move |retry| {
+                // The receiver lives as long as the run; a retry told after it ended has no one to tell.
+                let _ = sender.send(*retry);
+            }),
+            retried,
+        }
+    }
+
+    /// A client whose retries this run reports.
+    fn client(&self, base_url: &Url, auth: Auth) -> Result<Client, ConnectError> {
+        let mut config = ClientConfig::new(base_url.clone(), auth);
+        config.on_retry = Some(self.retries.clone());
+        Client::new(config).map_err(ConnectError::Zendesk)
+    }
+
+    /// Runs `call` (the calls of check `id`), reporting each retry its clients make as the check, still
+    /// running, says why and how long it waits: a slow account shows what it is doing instead of silence.
+    async fn watch<T>(&mut self, id: CheckId, call: impl Future<Output = T>) -> T {
+        // A retry told outside any watched call belongs to no check on screen now.
+        while self.retried.try_recv().is_ok() {}
+        let mut call = std::pin::pin!(call);
+        loop {
+            let retry = tokio::select! {
+                output = &mut call => return output,
+                Some(retry) = self.retried.recv() => retry,
+            };
+            self.report(Check::retrying(id, retry));
         }
     }
 
@@ -433,6 +505,20 @@ impl<'a, F: FnMut(&Check)> Progress<'a, F> {
             }
         }
         self.finish(None)
+    }
+
+    /// A check failed on the input alone, before anything was sent to Zendesk: the checks before it were not run
+    /// (so nothing, and no secret, travelled for nothing), the failed one is reported, the rest skipped.
+    fn refuse_before_sending(mut self, failed: Check, reason: &str) -> VerifyReport {
+        let order = self.order;
+        for id in order.iter().take_while(|id| **id != failed.id) {
+            if !self.checks.iter().any(|c| c.id == *id) {
+                self.report(Check::skipped(*id, format!("Not checked: {reason}.")));
+            }
+        }
+        self.report(Check::running(failed.id));
+        self.report(failed);
+        self.skip_rest(reason)
     }
 
     /// A required check failed: the keychain step is skipped and nothing is saved.
@@ -503,8 +589,8 @@ impl<'a, F: FnMut(&Check)> Progress<'a, F> {
     /// Check 2: the subdomain is a Zendesk account: `users/me` answers JSON even without credentials.
     async fn account(&mut self, target: &Target) -> Result<bool, ConnectError> {
         self.report(Check::running(CheckId::Account));
-        let anonymous = client(&target.base_url, Auth::Anonymous)?;
-        let check = match anonymous.current_user().await {
+        let anonymous = self.client(&target.base_url, Auth::Anonymous)?;
+        let check = match self.watch(CheckId::Account, anonymous.current_user()).await {
             Ok(_) | Err(zendesk::Error::BadCredentials { .. }) => Check::passed(
                 CheckId::Account,
                 format!("{} answers as a Zendesk account", target.subdomain.host()),
@@ -538,7 +624,12 @@ impl<'a, F: FnMut(&Check)> Progress<'a, F> {
         self.report(role_check);
 
         self.report(Check::running(CheckId::DefaultAgent));
-        let (agent_check, default_agent) = default_agent_check(client, default_agent_id).await;
+        let (agent_check, default_agent) = self
+            .watch(
+                CheckId::DefaultAgent,
+                default_agent_check(client, default_agent_id),
+            )
+            .await;
         let agent_ok = agent_check.status != CheckStatus::Failed;
         self.report(agent_check);
         (role_ok && agent_ok).then_some(default_agent)
@@ -553,8 +644,17 @@ pub async fn lookup_agent(
     let target = Target::parse(&input.subdomain, input.base_url.as_deref())
         .map_err(|check| ConnectError::Invalid(check.detail))?;
     let id = parse_agent_id(agent_id).map_err(ConnectError::Invalid)?;
+    let email = input.email.trim();
+    if let Some(refused) = api_token_input_check(email, &input.token) {
+        return Err(ConnectError::Invalid(format!(
+            "{}. {} {}",
+            refused.detail,
+            refused.cause.unwrap_or_default(),
+            refused.fix.unwrap_or_default()
+        )));
+    }
     let auth = Auth::ApiToken {
-        email: input.email.trim().to_owned(),
+        email: email.to_owned(),
         token: input.token.clone(),
     };
     let user = client(&target.base_url, auth)?
@@ -580,20 +680,23 @@ impl Target {
         let subdomain = Subdomain::parse(subdomain_input).map_err(|error| {
             Check::failed(
                 CheckId::Subdomain,
-                format!("`{}` is not a Zendesk subdomain", subdomain_input.trim()),
-                capitalize(&error.to_string()),
+                format!(
+                    "{} is not a Zendesk subdomain",
+                    quote(subdomain_input.trim())
+                ),
+                sentence(&error.to_string()),
                 "Type only the account's name: for https://acme.zendesk.com that is `acme`.",
             )
         })?;
         let base_url = match base_url.map(str::trim).filter(|s| !s.is_empty()) {
             None => zendesk::account_url(subdomain.as_str()).map_err(|error| {
-                Check::failed(CheckId::Subdomain, "No address for this subdomain", error.to_string(), "Check the subdomain.")
+                Check::failed(CheckId::Subdomain, "No address for this subdomain", sentence(&error.to_string()), "Check the subdomain.")
             })?,
             Some(raw) => parse_base_url(raw).map_err(|cause| {
                 Check::failed(
                     CheckId::Subdomain,
-                    format!("`{raw}` is not a usable base URL"),
-                    cause,
+                    format!("{} is not a usable base URL", quote(raw)),
+                    sentence(&cause),
                     "Leave the base URL empty for a real account, or enter the simulator's address such as http://127.0.0.1:4010.",
                 )
             })?,
@@ -613,16 +716,126 @@ fn parse_base_url(raw: &str) -> Result<Url, String> {
     if url.username() != "" || url.password().is_some() {
         return Err("it must not carry credentials; enter them in their own fields".to_owned());
     }
+    // Plain http would carry the token or client secret in clear text, readable by anyone on the way: it is
+    // allowed only where nothing is on the way, to this machine (a simulator, a local proxy).
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(format!(
+            "plain http:// would send the credentials unencrypted to {}: use https://, or http:// only for a \
+             simulator on this machine (127.0.0.1, [::1] or localhost)",
+            url.host_str().unwrap_or_default()
+        ));
+    }
     Ok(url)
 }
 
+/// 127.0.0.0/8, ::1 and `localhost` (RFC 6761 keeps it on this machine); not names that merely start so.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Zendesk user IDs are the API's int64 integers: 1 to 9223372036854775807, so at most 19 digits.
 fn parse_agent_id(raw: &str) -> Result<u64, String> {
     let trimmed = raw.trim();
-    trimmed
-        .parse::<u64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| format!("`{trimmed}` is not a user ID: a Default Agent ID is a number such as 6130907993114"))
+    let shown = quote(trimmed);
+    if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{shown} is not a number: a Default Agent ID is digits only, such as 6130907993114"
+        ));
+    }
+    let digits = trimmed.trim_start_matches('0').len();
+    match trimmed.parse::<u64>() {
+        Ok(0) => Err(format!(
+            "{shown} is not a user ID: Zendesk user IDs start at 1"
+        )),
+        Ok(id) if i64::try_from(id).is_ok() => Ok(id),
+        _ if digits > 19 => Err(format!(
+            "{shown} has {digits} digits: Zendesk user IDs have at most 19, such as 6130907993114"
+        )),
+        _ => Err(format!(
+            "{shown} is larger than any Zendesk user ID (they go up to {})",
+            i64::MAX
+        )),
+    }
+}
+
+/// The longest API token or OAuth client secret accepted. Zendesk issues API tokens of 40 characters and client
+/// secrets of 64; 4 KiB is sixty times that, room for any format Zendesk may adopt, and still well below the
+/// 8 to 16 KiB web servers and proxies allow for request headers (an API token travels base64-encoded, a third
+/// longer, in one). Past those limits Zendesk never sees the request, and the admin gets an HTTP 431 that says
+/// nothing about the pasted text being wrong.
+pub const MAX_SECRET_BYTES: usize = 4096;
+
+/// What makes `secret` unusable as a Zendesk `what`, if anything. Never quotes the secret.
+fn secret_problem(secret: &SecretString, what: &str) -> Option<String> {
+    let value = secret.expose_secret();
+    if value.trim().is_empty() {
+        return Some(format!("No {what} was entered."));
+    }
+    if value.len() > MAX_SECRET_BYTES {
+        return Some(format!(
+            "The {what} is {} bytes long, longer than any Zendesk {what} (they are tens of characters; at most \
+             {MAX_SECRET_BYTES} bytes are accepted): more than the {what} was pasted, perhaps a whole file.",
+            value.len()
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Some(format!(
+            "The {what} contains a line break, tab or other control character, which no Zendesk {what} has: \
+             more than the {what} was pasted."
+        ));
+    }
+    None
+}
+
+/// The Credentials check, failed from what was typed before anything is sent: an email Zendesk could not
+/// match, or a token that cannot be one (it would come back as an HTTP 431 or a misleading 401).
+fn api_token_input_check(email: &str, token: &SecretString) -> Option<Check> {
+    let fix_email = "Enter the email of the admin who owns the API token (Admin Center > People > Team members).";
+    if email.is_empty() {
+        return Some(Check::failed(
+            CheckId::Credentials,
+            "No email",
+            "An API token works only together with the email of the admin who owns it.",
+            fix_email,
+        ));
+    }
+    if !is_email_address(email) {
+        return Some(Check::failed(
+            CheckId::Credentials,
+            format!("{} is not an email address", quote(email)),
+            "Zendesk matches the API token to the admin with this email, so it must be an address such as \
+             admin@acme.com, with no spaces.",
+            fix_email,
+        ));
+    }
+    secret_problem(token, "API token").map(|cause| {
+        Check::failed(
+            CheckId::Credentials,
+            "The API token cannot be right",
+            cause,
+            "Paste the API token alone, with nothing before or after it, and run Verify & Save again; prefer \
+             OAuth, since new API tokens can no longer be created.",
+        )
+    })
+}
+
+/// `local@domain.tld`, at most 254 characters (RFC 5321), no spaces or control characters: what Zendesk can
+/// match to a user. Deliberately loose beyond that; Zendesk is the judge of the rest.
+fn is_email_address(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
 }
 
 fn client(base_url: &Url, auth: Auth) -> Result<Client, ConnectError> {
@@ -641,15 +854,52 @@ fn unreachable_account(target: &Target, error: &zendesk::Error) -> Check {
         zendesk::Error::Network { .. } | zendesk::Error::Timeout => Check::failed(
             CheckId::Account,
             format!("Could not reach {}", target.base_url),
-            capitalize(&error.to_string()),
+            sentence(&error.to_string()),
             "Check this machine's network connection and proxy settings, then run Verify & Save again.",
+        ),
+        zendesk::Error::RateLimited { .. } | zendesk::Error::Server { .. } => Check::failed(
+            CheckId::Account,
+            format!("{host} is a Zendesk account, but Zendesk did not serve the request"),
+            sentence(&error.to_string()),
+            zendesk_busy_fix(error),
         ),
         other => Check::failed(
             CheckId::Account,
             format!("{host} did not answer like a Zendesk account"),
-            capitalize(&other.to_string()),
+            sentence(&other.to_string()),
             "Check the subdomain; if it is right, Zendesk may be having trouble: try again in a few minutes.",
         ),
+    }
+}
+
+/// A wait as people read it: `0.5 s` under a second, else whole seconds (`12 s`).
+fn seconds(wait: std::time::Duration) -> String {
+    if wait < std::time::Duration::from_secs(1) {
+        format!("{:.1} s", wait.as_secs_f64())
+    } else {
+        format!("{} s", wait.as_secs_f64().round())
+    }
+}
+
+/// What to do when Zendesk refused for its own reasons (a rate limit, a failure on its side): not the
+/// admin's input, so the fix is to wait, never to check what was typed.
+fn zendesk_busy_fix(error: &zendesk::Error) -> String {
+    match error {
+        zendesk::Error::RateLimited { retry_after } => {
+            let wait = match retry_after {
+                Some(wait) => format!("{} s", wait.as_secs_f64().ceil().max(1.0)),
+                None => "a minute".to_owned(),
+            };
+            format!(
+                "Zendesk's rate limit for this account is used up (every app and integration on the account \
+                 shares it): wait {wait}, then run Verify & Save again."
+            )
+        }
+        zendesk::Error::Server { status, .. } => format!(
+            "Zendesk failed on its side (HTTP {status}): try again in a few minutes, and check \
+             status.zendesk.com if it lasts."
+        ),
+        _ => "Run Verify & Save again; if it keeps failing, check status.zendesk.com.".to_owned(),
     }
 }
 
@@ -659,7 +909,8 @@ fn credentials_failure(email: &str, error: &zendesk::Error) -> Check {
             CheckId::Credentials,
             "Zendesk did not accept the email and API token",
             format!(
-                "The token is wrong or revoked, it does not belong to {email}, or token access is turned off in Admin Center."
+                "The token is wrong or revoked, it does not belong to {email}, or token access is turned off in \
+                 Admin Center."
             ),
             "In Admin Center > Apps and integrations > APIs > Zendesk API, turn Token access on and check the token; \
              the email must be the admin who owns it. New tokens can no longer be created: prefer OAuth.",
@@ -667,14 +918,17 @@ fn credentials_failure(email: &str, error: &zendesk::Error) -> Check {
         zendesk::Error::Forbidden { reason } => Check::failed(
             CheckId::Credentials,
             "Zendesk refused access to the API",
-            format!("{reason}. The plan may not include API access, or the user lacks permission."),
+            format!(
+                "{} The plan may not include API access, or the user lacks permission.",
+                sentence(&reason.to_string())
+            ),
             "API access needs Suite Team / Support Professional or higher; ask the account owner to check the plan.",
         ),
         other => Check::failed(
             CheckId::Credentials,
             "The credentials could not be checked",
-            capitalize(&other.to_string()),
-            "Run Verify & Save again; if it keeps failing, check Zendesk's status page.",
+            sentence(&other.to_string()),
+            zendesk_busy_fix(other),
         ),
     }
 }
@@ -737,7 +991,7 @@ async fn default_agent_check(client: &Client, raw: Option<&str>) -> (Check, Opti
             return (
                 Check::failed(
                     CheckId::DefaultAgent,
-                    "The Default Agent ID is not a number",
+                    "The Default Agent ID is not a Zendesk user ID",
                     cause,
                     fix,
                 ),
@@ -747,25 +1001,8 @@ async fn default_agent_check(client: &Client, raw: Option<&str>) -> (Check, Opti
     };
     match client.show_user(id).await {
         Ok(user) => {
-            let summary = UserSummary::from(&user);
-            let check = match user.role {
-                Role::Agent | Role::Admin if user.active && !user.suspended => {
-                    Check::passed(CheckId::DefaultAgent, format!("{} ({})", user.name, summary.role))
-                }
-                Role::Agent | Role::Admin => Check::failed(
-                    CheckId::DefaultAgent,
-                    format!("{} is suspended or deactivated", user.name),
-                    "Tickets cannot be assigned to an inactive agent.",
-                    "Pick an active agent, or leave the field empty.",
-                ),
-                _ => Check::failed(
-                    CheckId::DefaultAgent,
-                    format!("{} is not an agent (role: {})", user.name, summary.role),
-                    "Tickets can only be assigned to agents and admins.",
-                    "Enter the ID of an agent, or leave the field empty.",
-                ),
-            };
-            let agent = (check.status == CheckStatus::Passed).then_some(summary);
+            let check = assignable_agent(&user);
+            let agent = (check.status == CheckStatus::Passed).then(|| UserSummary::from(&user));
             (check, agent)
         }
         Err(zendesk::Error::NotFound { .. }) => (
@@ -781,10 +1018,62 @@ async fn default_agent_check(client: &Client, raw: Option<&str>) -> (Check, Opti
             Check::failed(
                 CheckId::DefaultAgent,
                 format!("Could not look up user {id}"),
-                capitalize(&error.to_string()),
+                sentence(&error.to_string()),
                 "Run Verify & Save again, or leave the field empty.",
             ),
             None,
+        ),
+    }
+}
+
+/// The Default Agent check's verdict on the user the ID names: Zendesk assigns tickets only to active agents
+/// and admins with a Support seat, so light agents (role_type 1) and chat-only agents and contributors (2, 3)
+/// are refused here rather than on the first handoff.
+fn assignable_agent(user: &User) -> Check {
+    let summary = UserSummary::from(user);
+    let another = "Enter the ID of a full agent or an admin, or leave the field empty.";
+    if !matches!(user.role, Role::Agent | Role::Admin) {
+        return Check::failed(
+            CheckId::DefaultAgent,
+            format!("{} is not an agent (role: {})", user.name, summary.role),
+            "Tickets can only be assigned to agents and admins.",
+            another,
+        );
+    }
+    if user.suspended || !user.active {
+        let state = if user.suspended {
+            "suspended"
+        } else {
+            "deactivated"
+        };
+        return Check::failed(
+            CheckId::DefaultAgent,
+            format!("{} is {state}", user.name),
+            format!("Zendesk does not assign tickets to a {state} agent."),
+            "Reactivate the user in Admin Center > People > Team members, or enter the ID of an active agent, or \
+             leave the field empty.",
+        );
+    }
+    let seatless = match (&user.role, user.role_type) {
+        (Role::Agent, Some(1)) => Some(("a light agent", "light agents")),
+        (Role::Agent, Some(2)) => Some(("a chat-only agent", "chat-only agents")),
+        (Role::Agent, Some(3)) => Some(("a chat contributor", "chat contributors")),
+        _ => None,
+    };
+    match seatless {
+        Some((kind, kinds)) => Check::failed(
+            CheckId::DefaultAgent,
+            format!("{} is {kind}", user.name),
+            format!(
+                "Zendesk does not let {kinds} be assigned tickets, so the handoff tickets could not go to {}.",
+                user.name
+            ),
+            "Enter the ID of a full agent or an admin, give this user a full agent role in Admin Center > People > \
+             Team members, or leave the field empty.",
+        ),
+        None => Check::passed(
+            CheckId::DefaultAgent,
+            format!("{} ({})", user.name, summary.role),
         ),
     }
 }
@@ -793,17 +1082,9 @@ fn keychain_failure(error: &crate::keychain::KeychainError) -> Check {
     Check::failed(
         CheckId::Keychain,
         "The token could not be stored, so nothing was saved",
-        capitalize(&error.to_string()),
+        sentence(&error.to_string()),
         "Fix the keychain as described, then run Verify & Save again.",
     )
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]
@@ -836,21 +1117,231 @@ mod tests {
     #[test]
     fn agent_ids_must_be_positive_numbers() {
         assert_eq!(parse_agent_id(" 6130907993114 "), Ok(6130907993114));
-        for bad in ["", "abc", "-4", "0", "12.5"] {
+        assert_eq!(
+            parse_agent_id("9223372036854775807"),
+            Ok(9_223_372_036_854_775_807)
+        );
+        for bad in [
+            "",
+            "abc",
+            "-4",
+            "+5",
+            "0",
+            "000",
+            "12.5",
+            "1 2",
+            "9223372036854775808",
+            "18446744073709551616",
+        ] {
             assert!(parse_agent_id(bad).is_err(), "{bad:?} should be rejected");
         }
     }
 
     #[test]
-    fn base_urls_must_be_plain_http_addresses() {
-        assert!(parse_base_url("http://127.0.0.1:4010").is_ok());
-        for bad in [
-            "127.0.0.1:4010",
-            "ftp://x",
-            "https://user:pw@acme.zendesk.com",
-            "not a url",
+    fn secrets_are_bounded_and_single_line() {
+        let at_bound = "k".repeat(MAX_SECRET_BYTES);
+        let past_bound = "k".repeat(MAX_SECRET_BYTES + 1);
+        let table: [(&str, Option<&str>); 7] = [
+            ("0123456789abcdefghij0123456789abcdefghij", None),
+            (&at_bound, None),
+            (&past_bound, Some("4097 bytes long")),
+            ("", Some("No API token was entered")),
+            ("xqz\tzqx", Some("control character")),
+            ("xqz\u{0}zqx", Some("control character")),
+            ("xqz\u{7f}zqx", Some("control character")),
+        ];
+        for (secret, says) in table {
+            let problem = secret_problem(&SecretString::from(secret), "API token");
+            match says {
+                None => assert_eq!(problem, None, "{} bytes", secret.len()),
+                Some(says) => {
+                    let problem = problem.unwrap_or_else(|| panic!("{secret:?} should be refused"));
+                    assert!(problem.contains(says), "{problem}");
+                    assert!(
+                        !problem.contains("kkkk") && !problem.contains("xqz"),
+                        "never echoed: {problem}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn emails_are_refused_only_when_zendesk_could_not_match_them() {
+        for good in [
+            "admin@example.com",
+            "a.b+c@sub.acme.co.uk",
+            "ADMIN@ACME.COM",
         ] {
-            assert!(parse_base_url(bad).is_err(), "{bad:?} should be rejected");
+            assert!(is_email_address(good), "{good:?}");
+        }
+        for bad in [
+            "",
+            "admin",
+            "@acme.com",
+            "admin@",
+            "admin@acme",
+            "admin@.com",
+            "ad min@acme.com",
+            "a@b.c\n",
+        ] {
+            assert!(!is_email_address(bad), "{bad:?}");
+        }
+    }
+
+    /// Zendesk assigns tickets only to active full agents and admins (FACTS §users: role_type 1 light agent,
+    /// 2 chat-only agent, 3 chat contributor).
+    #[test]
+    fn the_default_agent_must_be_one_zendesk_can_assign_tickets_to() {
+        // (role, role_type, active, suspended, expected status, what the detail or cause says)
+        let table = [
+            (
+                "admin",
+                Some(4),
+                true,
+                false,
+                CheckStatus::Passed,
+                "Ann (admin)",
+            ),
+            (
+                "agent",
+                Some(0),
+                true,
+                false,
+                CheckStatus::Passed,
+                "Ann (agent)",
+            ),
+            (
+                "agent",
+                None,
+                true,
+                false,
+                CheckStatus::Passed,
+                "Ann (agent)",
+            ),
+            (
+                "admin",
+                Some(5),
+                true,
+                false,
+                CheckStatus::Passed,
+                "Ann (admin)",
+            ),
+            (
+                "agent",
+                Some(1),
+                true,
+                false,
+                CheckStatus::Failed,
+                "light agent",
+            ),
+            (
+                "agent",
+                Some(2),
+                true,
+                false,
+                CheckStatus::Failed,
+                "chat-only agent",
+            ),
+            (
+                "agent",
+                Some(3),
+                true,
+                false,
+                CheckStatus::Failed,
+                "chat contributor",
+            ),
+            (
+                "agent",
+                Some(0),
+                false,
+                false,
+                CheckStatus::Failed,
+                "deactivated",
+            ),
+            (
+                "admin",
+                Some(4),
+                true,
+                true,
+                CheckStatus::Failed,
+                "suspended",
+            ),
+            (
+                "end-user",
+                None,
+                true,
+                false,
+                CheckStatus::Failed,
+                "not an agent",
+            ),
+        ];
+        for (role, role_type, active, suspended, status, says) in table {
+            let user: User = serde_json::from_value(serde_json::json!({
+                "id": 42, "name": "Ann", "role": role, "role_type": role_type,
+                "active": active, "suspended": suspended,
+            }))
+            .unwrap_or_else(|e| panic!("{e}"));
+            let check = assignable_agent(&user);
+            let case = format!("{role} {role_type:?} active={active} suspended={suspended}");
+            assert_eq!(check.status, status, "{case}: {check:?}");
+            let text = format!(
+                "{} {}",
+                check.detail,
+                check.cause.clone().unwrap_or_default()
+            );
+            assert!(text.contains(says), "{case} should say {says:?}: {check:?}");
+            if status == CheckStatus::Failed {
+                let fix = check.fix.clone().unwrap_or_default();
+                assert!(
+                    fix.contains("Enter the ID of") || fix.contains("Reactivate"),
+                    "{case}: the fix says what to do: {check:?}"
+                );
+            }
+        }
+    }
+
+    /// Plain http would carry the token or client secret in clear text: only to this machine.
+    #[test]
+    fn base_urls_are_https_or_http_on_this_machine() {
+        for good in [
+            "http://127.0.0.1:4010",
+            "http://127.3.4.5:4010/",
+            "http://[::1]:4010",
+            "http://localhost:4010",
+            "HTTP://LocalHost:4010",
+            "https://acme.zendesk.com",
+            "https://proxy.example.com:8443/zendesk",
+            "https://10.0.0.5",
+        ] {
+            assert!(parse_base_url(good).is_ok(), "{good:?} should be accepted");
+        }
+        let table = [
+            ("127.0.0.1:4010", "it is not a URL"),
+            ("ftp://x", "http:// or https://"),
+            (
+                "https://user:pw@acme.zendesk.com",
+                "must not carry credentials",
+            ),
+            ("not a url", "it is not a URL"),
+            (
+                "http://acme.zendesk.com",
+                "use https://, or http:// only for a simulator on this machine",
+            ),
+            (
+                "http://10.0.0.5:4010",
+                "use https://, or http:// only for a simulator on this machine",
+            ),
+            ("http://[::2]:4010", "use https://"),
+            ("http://128.0.0.1", "use https://"),
+            ("http://localhost.evil.test", "use https://"),
+            ("http://127.0.0.1.nip.io", "use https://"),
+        ];
+        for (bad, says) in table {
+            match parse_base_url(bad) {
+                Ok(url) => panic!("{bad:?} was accepted as {url}"),
+                Err(cause) => assert!(cause.contains(says), "{bad:?} should say {says:?}: {cause}"),
+            }
         }
     }
 

@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use jiff::Timestamp;
-use zendesk::{Auth, Client, Forbidden, Grant, SecretString, TokenRequest, TokenSource, User};
+use zendesk::{Auth, Forbidden, Grant, SecretString, TokenRequest, TokenSource, User};
 
 use super::{
-    capitalize, client, AuthMethod, Check, CheckId, ConnectOptions, Connection, OAuthDetails,
-    Progress, Target, UserSummary, VerifyReport,
+    secret_problem, AuthMethod, Check, CheckId, ConnectOptions, Connection, OAuthDetails, Progress,
+    Target, UserSummary, VerifyReport,
 };
 use crate::clock::Clock;
 use crate::keychain::SecretName;
+use crate::message::{quote, sentence};
 use crate::oauth::browser::Browser;
 use crate::oauth::loopback::{Answer, Loopback, WaitError};
 use crate::oauth::pkce::AuthorizationRequest;
@@ -63,6 +64,21 @@ pub async fn verify_and_save_oauth(
     let Some(target) = progress.target(&input.subdomain, input.base_url.as_deref()) else {
         return Ok(progress.skip_rest("the subdomain is not valid"));
     };
+    // A secret that cannot be one is refused before anything is sent (it would come back as an HTTP 431).
+    if let Some(cause) = input
+        .client_secret
+        .as_ref()
+        .and_then(|secret| secret_problem(secret, "OAuth client secret"))
+    {
+        let refused = Check::failed(
+            CheckId::Authorization,
+            "The OAuth client secret cannot be right",
+            cause,
+            "Paste the client secret alone, with nothing before or after it (Admin Center > Apps and \
+             integrations > APIs > OAuth clients shows it when the client is created or its secret regenerated).",
+        );
+        return Ok(progress.refuse_before_sending(refused, "fix the OAuth client secret first"));
+    }
     if !progress.account(&target).await? {
         return Ok(progress.skip_rest("the account could not be reached"));
     }
@@ -78,13 +94,15 @@ pub async fn verify_and_save_oauth(
 
     // 4. The token authenticates. A 403 naming scopes still proves it does: the Scopes check reports those.
     progress.report(Check::running(CheckId::Credentials));
-    let authed = Client::new(zendesk::ClientConfig::new(
-        target.base_url.clone(),
+    let authed = progress.client(
+        &target.base_url,
         Auth::Bearer(Arc::new(FreshToken(tokens.access_token.clone()))),
-    ))
-    .map_err(ConnectError::Zendesk)?;
+    )?;
     let mut refused_scopes = Vec::new();
-    let user: Option<User> = match authed.current_user().await {
+    let user: Option<User> = match progress
+        .watch(CheckId::Credentials, authed.current_user())
+        .await
+    {
         Ok(user) => {
             progress.report(Check::passed(
                 CheckId::Credentials,
@@ -110,7 +128,7 @@ pub async fn verify_and_save_oauth(
             progress.report(Check::failed(
                 CheckId::Credentials,
                 "Zendesk did not accept the token it just granted",
-                capitalize(&error.to_string()),
+                sentence(&error.to_string()),
                 "Sign in again; if it keeps failing, check the OAuth client in Admin Center > Apps and integrations > APIs > OAuth clients.",
             ));
             return Ok(progress.skip_rest("the token did not authenticate"));
@@ -191,13 +209,13 @@ async fn authorize<F: FnMut(&Check)>(
              console) and enter its Identifier.",
         )));
     }
-    let token_endpoint = client(&target.base_url, Auth::Anonymous)?;
+    let token_endpoint = progress.client(&target.base_url, Auth::Anonymous)?;
     let scope = requested_scope();
     let request = match input.grant {
         GrantKind::ClientCredentials => {
             progress.report(Check::running_with(
                 CheckId::Authorization,
-                format!("Requesting a token for the client {client_id}…"),
+                format!("Requesting a token for the client {}…", quote(client_id)),
             ));
             if input.client_secret.is_none() {
                 return Ok(Err(Check::failed(
@@ -223,7 +241,7 @@ async fn authorize<F: FnMut(&Check)>(
                     return Ok(Err(Check::failed(
                         CheckId::Authorization,
                         "Could not listen for Zendesk's answer",
-                        format!("Binding a port on 127.0.0.1 failed: {error}."),
+                        sentence(&format!("Binding a port on 127.0.0.1 failed: {error}")),
                         "Check that this machine allows local connections on 127.0.0.1, then try again.",
                     )))
                 }
@@ -239,7 +257,7 @@ async fn authorize<F: FnMut(&Check)>(
                 return Ok(Err(Check::failed(
                     CheckId::Authorization,
                     "The browser did not open",
-                    capitalize(&error.to_string()),
+                    sentence(&error.to_string()),
                     format!(
                         "Open this address in a browser on this machine: {}",
                         authorization.url
@@ -271,13 +289,20 @@ async fn authorize<F: FnMut(&Check)>(
         }
     };
     let granted_at = clock.now();
-    match token_endpoint.exchange_token(&request).await {
+    match progress
+        .watch(
+            CheckId::Authorization,
+            token_endpoint.exchange_token(&request),
+        )
+        .await
+    {
         Ok(response) => {
             let tokens = TokenSet::from_response(&response, granted_at);
             progress.report(Check::passed(
                 CheckId::Authorization,
                 format!(
-                    "Zendesk granted a token to {client_id}{}",
+                    "Zendesk granted a token to {}{}",
+                    quote(client_id),
                     lifetime(tokens.expires_at, granted_at)
                 ),
             ));
@@ -297,20 +322,25 @@ fn lifetime(expires_at: Option<Timestamp>, now: Timestamp) -> String {
     }
 }
 
+/// The browser came back with an OAuth error. `error` and `description` come from the redirect's query, so
+/// they are shown quoted or as one plain sentence, never raw.
 fn denied(error: &str, description: Option<&str>) -> Check {
-    let said = description.map(|d| format!(": {d}")).unwrap_or_default();
+    let answered = match description {
+        Some(description) => sentence(&format!("Zendesk answered {error}: {description}")),
+        None => sentence(&format!("Zendesk answered {error}")),
+    };
     if error == "access_denied" {
         return Check::failed(
             CheckId::Authorization,
             "Access was denied in Zendesk",
-            format!("Zendesk answered access_denied{said}. The Deny button was chosen, or the user may not use this client."),
+            format!("{answered} The Deny button was chosen, or the user may not use this client."),
             "Choose Sign in with Zendesk again and select Allow, as an admin of the account.",
         );
     }
     Check::failed(
         CheckId::Authorization,
-        format!("Zendesk refused the sign-in ({error})"),
-        format!("Zendesk answered {error}{said}."),
+        format!("Zendesk refused the sign-in ({})", quote(error)),
+        answered,
         "Check the OAuth client in Admin Center > Apps and integrations > APIs > OAuth clients: its identifier, \
          its kind (Public for this console) and that it may use the scopes the console asks for.",
     )
@@ -327,14 +357,14 @@ fn no_answer(error: &WaitError) -> Check {
         WaitError::TimedOut(_) => Check::failed(
             CheckId::Authorization,
             "No answer from the browser",
-            format!("Zendesk's answer did not arrive: {error}."),
+            sentence(&format!("Zendesk's answer did not arrive: {error}")),
             "Sign in again and approve in the browser window that opens. If Zendesk showed an error page, check \
              the client identifier.",
         ),
         WaitError::Server(_) => Check::failed(
             CheckId::Authorization,
             "The answer from the browser could not be received",
-            capitalize(&error.to_string()),
+            sentence(&error.to_string()),
             "Try again; if it keeps failing, restart the console.",
         ),
     }
@@ -346,23 +376,28 @@ fn exchange_failure(grant: GrantKind, client_id: &str, error: &zendesk::Error) -
             CheckId::Authorization,
             "Zendesk refused to exchange the authorization code",
             format!(
-                "{detail} An authorization code lives 120 seconds and works once; the client identifier and, for a \
-                 confidential client, its secret must match."
+                "{} An authorization code lives 120 seconds and works once; the client identifier and, for a \
+                 confidential client, its secret must match.",
+                sentence(detail)
             ),
-            format!("Sign in again. If it keeps failing, check the client {client_id} in Admin Center > Apps and integrations > APIs > OAuth clients."),
+            format!(
+                "Sign in again. If it keeps failing, check the client {} in Admin Center > Apps and integrations > \
+                 APIs > OAuth clients.",
+                quote(client_id)
+            ),
         ),
         (GrantKind::ClientCredentials, zendesk::Error::BadCredentials { detail }) => Check::failed(
             CheckId::Authorization,
             "Zendesk refused the client credentials",
-            detail.clone(),
+            sentence(detail),
             "Check the identifier and secret in Admin Center > Apps and integrations > APIs > OAuth clients; only a \
              confidential client can use client credentials.",
         ),
         (_, other) => Check::failed(
             CheckId::Authorization,
             "The token could not be obtained",
-            capitalize(&other.to_string()),
-            "Try again; if it keeps failing, check Zendesk's status page.",
+            sentence(&other.to_string()),
+            super::zendesk_busy_fix(other),
         ),
     }
 }

@@ -426,3 +426,351 @@ async fn a_crash_at_any_point_of_a_refresh_leaves_a_working_pair_or_the_reconnec
         }
     }
 }
+
+/// The CLI is one module per command group, and `main.rs` only parses and dispatches: every group that
+/// `handoff --help` lists has its `src/cli/<group>.rs`, and `main.rs` prints nothing and renders nothing itself,
+/// so the groups that come next each add one file and one line of dispatch.
+#[test]
+fn each_command_group_lives_in_its_own_module() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let help = handoff(&["--help"], "", &[]);
+    let help = text(&help);
+    let groups: Vec<&str> = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no command list in --help:\n{help}"))
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .collect();
+    assert_eq!(groups, ["connect", "status", "demo"], "{help}");
+    for group in &groups {
+        let module = src.join("cli").join(format!("{group}.rs"));
+        assert!(
+            module.is_file(),
+            "`handoff {group}` has no module of its own: {}",
+            module.display()
+        );
+    }
+    assert!(
+        src.join("cli").join("mod.rs").is_file(),
+        "the shared exit codes and output helpers live in src/cli/mod.rs"
+    );
+    let main = std::fs::read_to_string(src.join("main.rs")).unwrap_or_else(|e| panic!("{e}"));
+    for rendering in [
+        "println!",
+        "eprintln!",
+        "print!",
+        "json!",
+        "fn print_",
+        "fn fail",
+    ] {
+        assert!(
+            !main.contains(rendering),
+            "main.rs only parses and dispatches, yet it holds `{rendering}`"
+        );
+    }
+}
+
+/// Runs `handoff args` on a pseudo-terminal (util-linux `script`, its slave echoing as a terminal does), waits
+/// for `prompt`, types `typed` and returns everything the terminal showed, with the exit code.
+fn on_a_terminal(args: &[&str], prompt: &str, typed: &str) -> (String, Option<i32>) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_handoff"))
+        .chain(args.iter().copied())
+        .map(|arg| format!("'{}'", arg.replace('\'', r"'\''")))
+        .collect();
+    let mut child = Command::new("script")
+        .args(["--quiet", "--return", "--echo", "always", "--command"])
+        .arg(quoted.join(" "))
+        .arg("/dev/null")
+        .env_remove("DISPLAY")
+        .env_remove("HANDOFF_SECRET_STORE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run script (util-linux): {e}"));
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let mut stdout = child.stdout.take().unwrap_or_else(|| panic!("stdout"));
+    let reader = {
+        let shown = Arc::clone(&shown);
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(read @ 1..) = stdout.read(&mut buffer) {
+                shown
+                    .lock()
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .extend_from_slice(&buffer[..read]);
+            }
+        })
+    };
+    let now_shown =
+        || String::from_utf8_lossy(&shown.lock().unwrap_or_else(|e| panic!("{e}"))).into_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !now_shown().contains(prompt) {
+        assert!(
+            Instant::now() < deadline,
+            "no {prompt:?} prompt:\n{}",
+            now_shown()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Typed a moment after the prompt, as a person would: the terminal is set up by then.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("stdin"));
+    // Enter, then Ctrl-D: a reader that waits for the end of input gets it too.
+    stdin
+        .write_all(format!("{typed}\n\u{4}").as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("handoff hung on the terminal:\n{}", now_shown());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    let _ = reader.join();
+    (now_shown(), status.code())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_typed_on_a_terminal_is_not_echoed() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = dir.path().to_str().unwrap_or_default().to_owned();
+    let args = [
+        "--data-dir",
+        &data_dir,
+        "connect",
+        "--zendesk-url",
+        &sim.base_url,
+        "--subdomain",
+        "d3v-sim",
+        "--email",
+        "admin@example.com",
+        "--token-stdin",
+    ];
+    let (shown, code) = on_a_terminal(&args, "API token: ", CANARY_TOKEN);
+    assert!(
+        !shown.contains(CANARY_TOKEN),
+        "the typed token was echoed on the terminal:\n{shown}"
+    );
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains("Connected to d3v-sim.zendesk.com as Ada Admin"),
+        "the token typed on the terminal was read: {shown}"
+    );
+    assert_no_file_contains(dir.path(), CANARY_TOKEN);
+}
+
+/// A value that starts with a hyphen is the flag's value, refused for what it is, not swallowed by the parser
+/// as an unknown flag (`--subdomain -rf` would otherwise say "unexpected argument '-r'").
+#[tokio::test(flavor = "multi_thread")]
+async fn values_that_start_with_a_hyphen_are_taken_as_values_and_judged() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = dir.path().to_str().unwrap_or_default().to_owned();
+    // (flag, value, what the refusal says)
+    let table = [
+        ("--subdomain", "-rf", "`-rf` starts or ends with a hyphen"),
+        ("--default-agent-id", "-5", "`-5` is not a number"),
+        ("--email", "-admin", "`-admin` is not an email address"),
+        (
+            "--zendesk-url",
+            "-http://x",
+            "`-http://x` is not a usable base URL",
+        ),
+    ];
+    for (flag, value, says) in table {
+        let mut args = vec![
+            "--data-dir",
+            &data_dir,
+            "connect",
+            "--zendesk-url",
+            &sim.base_url,
+            "--subdomain",
+            "d3v-sim",
+            "--email",
+            "admin@example.com",
+            "--token-stdin",
+        ];
+        match args.iter().position(|arg| *arg == flag) {
+            Some(at) => args[at + 1] = value,
+            None => args.extend([flag, value]),
+        }
+        let output = handoff(&args, &format!("{CANARY_TOKEN}\n"), &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{flag} {value}: {}",
+            text(&output)
+        );
+        assert!(
+            text(&output).contains(says),
+            "{flag} {value} should say {says:?}:\n{}",
+            text(&output)
+        );
+        assert_no_token(&output);
+    }
+}
+
+/// A secret no Zendesk account could have issued is refused on this machine, saying why, instead of travelling
+/// to Zendesk and coming back as an HTTP 431; standard input is read only up to a bound.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_token_on_stdin_is_refused_locally() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = dir.path().to_str().unwrap_or_default().to_owned();
+    let args = [
+        "--data-dir",
+        &data_dir,
+        "connect",
+        "--zendesk-url",
+        &sim.base_url,
+        "--subdomain",
+        "d3v-sim",
+        "--email",
+        "admin@example.com",
+        "--token-stdin",
+    ];
+    // (what is piped in, exit code, what the refusal says)
+    let table = [
+        (
+            "a".repeat(1_000_000),
+            3,
+            "1000000 bytes long, longer than any Zendesk API token",
+        ),
+        ("a".repeat(5 << 20), 2, "more than 1 MiB"),
+    ];
+    for (stdin, code, says) in table {
+        let output = handoff(&args, &stdin, &[]);
+        let shown = text(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{} bytes: {}",
+            stdin.len(),
+            &shown[..shown.len().min(2000)]
+        );
+        assert!(
+            shown.contains(says),
+            "{} bytes should say {says:?}: {}",
+            stdin.len(),
+            &shown[..shown.len().min(2000)]
+        );
+        assert!(!shown.contains("431"), "{shown}");
+        assert!(!shown.contains("aaaaaaaaaa"), "the secret is never echoed");
+    }
+    assert!(
+        sim.sim.requests().is_empty(),
+        "nothing reached Zendesk: {:?}",
+        sim.sim.requests()
+    );
+}
+
+/// In text mode each check is printed as it starts, and each retry as it begins its wait, so a slow account is
+/// never silence. Zendesk's 429s come from the simulator's fault injection (`/_sim/faults`, as a script would
+/// set it), and the lines are timed as they arrive from the child process.
+#[tokio::test(flavor = "multi_thread")]
+async fn text_mode_shows_each_check_as_it_starts_and_each_retry_with_its_wait() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let sim = simulator().await;
+    let fault = reqwest::Client::new()
+        .post(format!(
+            "{}/_sim/faults",
+            sim.base_url.trim_end_matches('/')
+        ))
+        .json(&serde_json::json!({
+            "path": "/api/v2/users/me", "kind": "rate_limit", "retry_after": 2, "count": 2,
+        }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(fault.status().as_u16(), 201);
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap_or_default(),
+            "connect",
+        ])
+        .args(["--zendesk-url", &sim.base_url, "--subdomain", "d3v-sim"])
+        .args(["--email", "admin@example.com", "--token-stdin"])
+        .env_remove("DISPLAY")
+        .env_remove("HANDOFF_SECRET_STORE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    child
+        .stdin
+        .take()
+        .map(|mut stdin| stdin.write_all(format!("{CANARY_TOKEN}\n").as_bytes()))
+        .transpose()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("stdout"));
+    // Each line with when it arrived: a line printed after the wait it announces would arrive too late.
+    let lines: Vec<(Duration, String)> = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .map(|line| (started.elapsed(), line))
+            .collect()
+    })
+    .join()
+    .unwrap_or_else(|_| panic!("reader"));
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    let shown = lines
+        .iter()
+        .map(|(_, l)| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(status.code(), Some(0), "{shown}");
+    let at = |wanted: &str| {
+        lines
+            .iter()
+            .position(|(_, line)| line.contains(wanted))
+            .unwrap_or_else(|| panic!("no line says {wanted:?}:\n{shown}"))
+    };
+    let expected_order = [
+        "[....] Subdomain is well formed…",
+        "[ok  ] Subdomain is well formed",
+        "[....] Subdomain is a Zendesk account…",
+        "… Zendesk answered 429 (rate limit), retrying in 2 s (attempt 2 of 4)",
+        "… Zendesk answered 429 (rate limit), retrying in 2 s (attempt 3 of 4)",
+        "[ok  ] Subdomain is a Zendesk account",
+        "[....] Credentials authenticate…",
+        "[ok  ] Credentials authenticate",
+        "[....] Token stored in the OS keychain…",
+        "[ok  ] Token stored in the OS keychain",
+    ];
+    let positions: Vec<usize> = expected_order.iter().map(|wanted| at(wanted)).collect();
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "the lines come in the order the checks run:\n{shown}"
+    );
+    let first_retry = lines[at("(attempt 2 of 4)")].0;
+    let verdict = lines[at("[ok  ] Subdomain is a Zendesk account")].0;
+    assert!(
+        verdict - first_retry >= Duration::from_secs(3),
+        "each retry is printed as its wait begins ({first_retry:?}), not after ({verdict:?}):\n{shown}"
+    );
+    assert!(!shown.contains(CANARY_TOKEN));
+}

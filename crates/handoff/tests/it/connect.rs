@@ -20,6 +20,7 @@ struct Case {
 struct Ids {
     agent_id: u64,
     agent_token: String,
+    light_agent_id: u64,
     light_token: String,
     customer_id: u64,
     base_url: String,
@@ -113,6 +114,12 @@ const CASES: &[Case] = &[
         saved: false,
     },
     Case {
+        name: "default agent who is a light agent (Zendesk assigns no tickets to light agents)",
+        edit: |i, ids| i.default_agent_id = Some(ids.light_agent_id.to_string()),
+        expect: [P, P, P, P, F, S],
+        saved: false,
+    },
+    Case {
         name: "default agent id that is not a number",
         edit: |i, _| i.default_agent_id = Some("Aaron".into()),
         expect: [P, P, P, P, F, S],
@@ -131,6 +138,7 @@ async fn verify_and_save_reports_every_check_and_saves_only_when_all_pass() {
     let ids = Ids {
         agent_id: credential("agent@example.com").user_id,
         agent_token: credential("agent@example.com").token,
+        light_agent_id: credential("light.agent@example.com").user_id,
         light_token: credential("light.agent@example.com").token,
         customer_id: customer_user_id(&sim).await,
         base_url: sim.base_url.clone(),
@@ -335,5 +343,5 @@ async fn the_default_agent_lookup_names_the_agent_or_says_what_is_wrong() {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    assert!(garbage.contains("not a user ID"), "{garbage}");
+    assert!(garbage.contains("`abc` is not a number"), "{garbage}");
 }

@@ -530,3 +530,60 @@ async fn list_streams_can_stop_early() {
         "no page is fetched that is not read"
     );
 }
+
+/// Every retry is told to `on_retry` as its wait begins, with the attempt to come, the wait and the cause: a
+/// caller can say why a call takes long. The first wait is Zendesk's `Retry-After`, the second the backoff.
+#[tokio::test(start_paused = true)]
+async fn each_retry_is_told_to_the_observer_before_its_wait() {
+    use std::sync::{Arc, Mutex};
+    use zendesk::{Retry, RetryCause, RetryObserver};
+
+    let me = r#"{"user":{"id":1,"name":"A","role":"admin","active":true}}"#;
+    let server = Scripted::start(vec![
+        too_many("12"),
+        Reply::typed("", 503, "text/html", "<h1>down</h1>").times(1),
+        Reply::json("", 200, me),
+    ])
+    .await;
+    let told: Arc<Mutex<Vec<(Duration, Retry)>>> = Arc::default();
+    let started = Instant::now();
+    let mut config = ClientConfig::new(server.base_url.clone(), token());
+    config.on_retry = Some(RetryObserver::new({
+        let told = Arc::clone(&told);
+        move |retry| told.lock().unwrap().push((started.elapsed(), *retry))
+    }));
+    let user = Client::new(config).unwrap().current_user().await.unwrap();
+    assert_eq!(user.id, 1);
+    let finished = started.elapsed();
+
+    let told = told.lock().unwrap().clone();
+    assert_eq!(told.len(), 2, "{told:?}");
+    let (first_at, first) = told[0];
+    assert_eq!(
+        (first.attempt, first.max_attempts, first.cause),
+        (2, 4, RetryCause::RateLimited)
+    );
+    assert!(
+        first.wait >= Duration::from_secs(12) && first.wait <= Duration::from_millis(12_250),
+        "Retry-After plus jitter: {first:?}"
+    );
+    assert!(
+        first_at < Duration::from_secs(1),
+        "told before the wait, not after: {first_at:?}"
+    );
+    let (second_at, second) = told[1];
+    assert_eq!(
+        (second.attempt, second.cause),
+        (3, RetryCause::Server { status: 503 })
+    );
+    assert!(
+        second.wait >= Duration::from_millis(500) && second.wait <= Duration::from_secs(1),
+        "the second backoff, half to all of 1 s: {second:?}"
+    );
+    assert!(second_at >= first.wait && finished >= second_at + second.wait);
+    assert_eq!(
+        first.cause.to_string(),
+        "Zendesk answered 429 (rate limit)",
+        "the cause reads as what happened"
+    );
+}
