@@ -8,6 +8,7 @@
 //! - [`store`]: the SQLite file for everything that is not a secret.
 //! - [`profile`]: a data folder plus its keychain namespace; the saved connection.
 //! - [`oauth`]: OAuth sign-in (PKCE, loopback redirect, browser seam) and the refreshing token source.
+//! - [`relay`]: reply sync: the signed webhook URL, Zendesk's signature, the delivery payload.
 //! - [`server`]: serving HTTP on a caller-bound listener with header, time and connection limits.
 //! - [`connect`]: Verify & Save, check by check, with an API token or OAuth.
 //! - [`account`]: the saved connection signed in, its live check, and start-up recovery.
@@ -26,6 +27,7 @@ pub mod keychain;
 pub mod message;
 pub mod oauth;
 pub mod profile;
+pub mod relay;
 pub mod server;
 pub mod store;
 pub mod subdomain;
