@@ -10,6 +10,10 @@
 //! - [`connect`]: Verify & Save, check by check, with an API token or OAuth.
 //! - [`account`]: the saved connection signed in, its live check, and start-up recovery.
 //! - [`demo`]: the embedded simulator, connected, for trying the product without a Zendesk account.
+//! - [`settings`]: the non-secret settings the engine reads (tag prefix, ticket for every conversation, public URL).
+//! - [`session`]: sessions, their turns and validation; what a handoff derives (language, sentiment, summary).
+//! - [`handoff`]: the handoff engine: ticket content and tags, "View session" links, the durable queue's worker,
+//!   assist notes.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
@@ -18,9 +22,12 @@ pub mod account;
 pub mod clock;
 pub mod connect;
 pub mod demo;
+pub mod handoff;
 pub mod keychain;
 pub mod oauth;
 pub mod profile;
+pub mod session;
+pub mod settings;
 pub mod store;
 pub mod subdomain;
 

@@ -374,7 +374,10 @@ async fn a_bare_429_and_answers_lost_after_the_write() {
     // (fault, subject): each request's answer is lost, yet its ticket exists.
     let table = [
         (FaultKind::DropAfterWrite, "dropped after the write"),
-        (FaultKind::TimeoutAfterWrite, "never answered after the write"),
+        (
+            FaultKind::TimeoutAfterWrite,
+            "never answered after the write",
+        ),
     ];
     for (fault, subject) in table {
         running
@@ -387,7 +390,11 @@ async fn a_bare_429_and_answers_lost_after_the_write() {
         assert!(outcome.is_err(), "{fault:?}: no answer arrives");
         let logged = running.sim.requests();
         let last = logged.last().unwrap();
-        assert_eq!((last.method.as_str(), last.status), ("POST", 0), "{fault:?}");
+        assert_eq!(
+            (last.method.as_str(), last.status),
+            ("POST", 0),
+            "{fault:?}"
+        );
         let listed: Value = control
             .get(format!("{}/api/v2/tickets.json", running.base_url))
             .basic_auth(format!("{}/token", admin.email), Some(&admin.token))

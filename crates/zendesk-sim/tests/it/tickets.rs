@@ -534,7 +534,9 @@ async fn follow_ups_link_only_closed_tickets() {
     for (source, linked) in [(closed, true), (open, false)] {
         let created = harness
             .admin_request(Method::POST, "/api/v2/tickets.json")
-            .json(json!({"ticket": {"comment": {"body": "again"}, "via_followup_source_id": source}}))
+            .json(
+                json!({"ticket": {"comment": {"body": "again"}, "via_followup_source_id": source}}),
+            )
             .send()
             .await;
         assert_eq!(created.status, StatusCode::CREATED);
