@@ -468,6 +468,11 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
         status: 0,
         body: redacted_body(&body, path.starts_with("/oauth/")),
         at: crate::clock::seconds(sim.state.clock.now()),
+        idempotency_key: parts
+            .headers
+            .get("idempotency-key")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
     };
     let fault = sim.faults().take(parts.method.as_str(), &path);
     let mut latency = sim.state.config.latency;

@@ -412,5 +412,17 @@ async fn a_bare_429_and_answers_lost_after_the_write() {
             .count();
         assert_eq!(made, 1, "{fault:?}: the ticket was created");
     }
+    // The log names the Idempotency-Key a create carried.
+    client
+        .post(format!("{}/api/v2/tickets.json", running.base_url))
+        .basic_auth(format!("{}/token", admin.email), Some(&admin.token))
+        .header("Idempotency-Key", "key-7")
+        .json(&json!({"ticket": {"comment": {"body": "x"}}}))
+        .send()
+        .await
+        .unwrap();
+    let logged = running.sim.requests();
+    assert_eq!(logged.last().unwrap().idempotency_key.as_deref(), Some("key-7"));
+    assert_eq!(logged[0].idempotency_key, None);
     running.stop().await.unwrap();
 }
