@@ -3,6 +3,7 @@
 
 mod cli;
 mod connect;
+mod handoffs;
 mod keychain;
 mod oauth;
 

@@ -422,7 +422,10 @@ async fn a_bare_429_and_answers_lost_after_the_write() {
         .await
         .unwrap();
     let logged = running.sim.requests();
-    assert_eq!(logged.last().unwrap().idempotency_key.as_deref(), Some("key-7"));
+    assert_eq!(
+        logged.last().unwrap().idempotency_key.as_deref(),
+        Some("key-7")
+    );
     assert_eq!(logged[0].idempotency_key, None);
     running.stop().await.unwrap();
 }
