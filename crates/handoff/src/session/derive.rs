@@ -2,7 +2,7 @@
 //! offline and deterministic (the same conversation always gives the same ticket).
 //!
 //! - **Language**: `whatlang` (trigram models for 69 languages) over the customer's turns, or every turn when
-//!   the customer wrote too little, mapped from ISO 639-3 to the shortest BCP 47 code (`eng` → `en`, `por` →
+//!   the customer wrote fewer than 24 letters, mapped from ISO 639-3 to the shortest BCP 47 code (`eng` → `en`, `por` →
 //!   `pt`, `cmn` → `zh`). Text too short or too mixed to tell gives `und` (BCP 47 "undetermined").
 //! - **Sentiment**: a small lexicon of positive and negative words and emoji in English, French, Spanish,
 //!   Portuguese, German, Italian and Dutch, counted over the customer's turns with later turns weighing more
@@ -24,8 +24,11 @@ pub struct Derived {
     pub language: Language,
 }
 
-/// Fewer letters than this and the detector guesses; the guess is not worth a tag.
-const MIN_LETTERS_FOR_LANGUAGE: usize = 12;
+/// Fewer letters than this and the detector guesses ("Hello, I need help" comes out Danish); the guess is
+/// not worth a tag.
+const MIN_LETTERS_FOR_LANGUAGE: usize = 24;
+/// whatlang's confidence is the gap to the runner-up; below this the two are a coin toss.
+const MIN_CONFIDENCE: f64 = 0.01;
 
 /// The conversation's language; `und` when it cannot be told.
 pub fn language(turns: &[Turn]) -> Language {
@@ -39,7 +42,7 @@ pub fn language(turns: &[Turn]) -> Language {
         return Language::undetermined();
     }
     whatlang::detect(&text)
-        .filter(|info| info.confidence() >= 0.15)
+        .filter(|info| info.confidence() >= MIN_CONFIDENCE)
         .and_then(|info| bcp47(info.lang()))
         .and_then(|code| Language::parse(code).ok())
         .unwrap_or_else(Language::undetermined)
@@ -547,6 +550,8 @@ mod tests {
             // Too short to tell from the customer: the AI's turns decide.
             (&[(Customer, "ok"), (Ai, "Votre colis est en route et arrivera demain matin, bonne journée.")], "fr"),
             (&[(Customer, "ok")], "und"),
+            (&[(Customer, "Hello, I need help")], "und"),
+            (&[(Customer, "Bonjour, ma commande est arrivée cassée, c'est inadmissible.")], "fr"),
             (&[], "und"),
         ];
         for (script, expected) in table {

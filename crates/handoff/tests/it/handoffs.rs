@@ -651,6 +651,15 @@ async fn requester_names_fall_back_sensibly_and_existing_users_keep_theirs() {
     }
 }
 
+/// (mode, channel, given sentiment, given language, expected tags besides the prefix and the created tag)
+type TagCase = (
+    Mode,
+    Channel,
+    Option<Sentiment>,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tags_follow_the_mode_channel_sentiment_and_language() {
     let rig = rig().await;
@@ -658,7 +667,7 @@ async fn tags_follow_the_mode_channel_sentiment_and_language() {
         .set(SettingKey::TagPrefix, "acme")
         .unwrap_or_else(|e| panic!("{e}"));
     // (mode, channel, given sentiment, given language, expected tags besides `acme` and the created tag)
-    let table: &[(Mode, Channel, Option<Sentiment>, Option<&str>, &[&str])] = &[
+    let table: &[TagCase] = &[
         (
             Mode::Autopilot,
             Channel::Email,
@@ -1138,4 +1147,111 @@ async fn run_picks_up_handoffs_at_once_and_wait_for_ticket_sees_them_land() {
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// OAuth access tokens expire (30 min here): a burst of handoffs that meets an expired token renews it once,
+/// whether the core's clock says it is due or only Zendesk's 401 does, and every handoff lands once.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oauth_token_expiring_during_handoffs_is_renewed_once_and_nothing_is_duplicated() {
+    for (name, follows_the_simulator) in [
+        ("the clock says it is due", true),
+        ("only Zendesk's 401 says so", false),
+    ] {
+        let sim = crate::oauth::oauth_simulator().await;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let profile = profile(&dir);
+        let clock = if follows_the_simulator {
+            crate::oauth::sim_clock(&sim)
+        } else {
+            Clock::system()
+        };
+        crate::oauth::connected(&sim, &profile, &clock).await;
+        let account = account::open(&profile, &clock)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("connected"));
+        let links = SessionLinks::open(&profile.keychain().unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let worker = Worker::new(
+            profile.store().clone(),
+            clock.clone(),
+            account.client.clone(),
+            links,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let sessions =
+            Sessions::new(profile.store().clone(), clock.clone()).with_wake(worker.wake());
+        let ids: Vec<SessionId> = (0..10)
+            .map(|i| {
+                let contact = if i % 2 == 0 {
+                    email(None, &format!("oauth{i}@example.com"))
+                } else {
+                    phone(&format!("+4930123456{i}"))
+                };
+                let new = NewSession {
+                    contact,
+                    channel: Channel::Web,
+                    mode: Mode::Autopilot,
+                    turns: vec![NewTurn {
+                        role: Role::Customer,
+                        text: "Hello, I need help".into(),
+                        at: None,
+                    }],
+                    summary: None,
+                    sentiment: None,
+                    language: None,
+                };
+                sessions.create(new).unwrap_or_else(|e| panic!("{e}")).id
+            })
+            .collect();
+        for id in &ids {
+            sessions
+                .request_handoff(
+                    *id,
+                    HandoffRequest {
+                        request_id: "r1".into(),
+                        ..HandoffRequest::default()
+                    },
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        sim.sim.clock().advance(Duration::from_secs(1801));
+
+        let idle = worker
+            .run_until_idle()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+
+        assert_eq!(idle.pending, 0, "{name}");
+        assert_eq!(
+            account.oauth.as_ref().map(|s| s.refreshes()),
+            Some(1),
+            "{name}"
+        );
+        assert_eq!(
+            crate::oauth::token_requests(&sim, "refresh_token"),
+            1,
+            "{name}"
+        );
+        let url = url::Url::parse(&sim.base_url).unwrap_or_else(|e| panic!("{e}"));
+        let admin = Client::new(ClientConfig::new(
+            url,
+            Auth::ApiToken {
+                email: sim.sim.admin().email,
+                token: SecretString::from(CANARY_TOKEN),
+            },
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        for id in &ids {
+            assert_eq!(
+                sessions.get(*id).map(|s| s.handoff).ok(),
+                Some(HandoffState::Done),
+                "{name}"
+            );
+            let made = admin
+                .tickets_by_external_id(&id.to_string())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(made.len(), 1, "{name}: one ticket for {id}");
+        }
+    }
 }
