@@ -1255,3 +1255,104 @@ async fn an_oauth_token_expiring_during_handoffs_is_renewed_once_and_nothing_is_
         }
     }
 }
+
+/// Fills fixed values, as the AI Fields work will through the same seam.
+struct FixedFields(Vec<zendesk::CustomFieldValue>);
+
+impl handoff::handoff::FieldValues for FixedFields {
+    fn values<'a>(
+        &'a self,
+        _session: &'a Session,
+    ) -> futures::future::BoxFuture<'a, Vec<zendesk::CustomFieldValue>> {
+        Box::pin(async move { self.0.clone() })
+    }
+}
+
+/// Mapped custom fields go on the new ticket through the `FieldValues` seam; a value Zendesk refuses for good
+/// (a date field given a datetime: 422) fails the handoff at once with Zendesk's reason, without retrying.
+#[tokio::test(flavor = "multi_thread")]
+async fn mapped_fields_land_and_a_permanent_refusal_fails_the_handoff_with_the_reason() {
+    let mut rig = rig().await;
+    let fields = rig
+        .admin()
+        .all_ticket_fields()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dropdown = fields
+        .iter()
+        .find(|f| {
+            f.kind == "tagger"
+                && f.active
+                && f.custom_field_options
+                    .as_ref()
+                    .is_some_and(|o| !o.is_empty())
+        })
+        .unwrap_or_else(|| panic!("a dropdown in the seed"));
+    let option = dropdown
+        .custom_field_options
+        .as_ref()
+        .map(|o| o[0].value.clone())
+        .unwrap_or_default();
+    let date = fields
+        .iter()
+        .find(|f| f.kind == "date" && f.active)
+        .unwrap_or_else(|| panic!("a date field in the seed"));
+    // (the value filled, whether the handoff lands)
+    let table = [
+        (
+            zendesk::CustomFieldValue {
+                id: dropdown.id,
+                value: json!(option),
+            },
+            true,
+        ),
+        (
+            zendesk::CustomFieldValue {
+                id: date.id,
+                value: json!("2026-11-24T10:00:00Z"),
+            },
+            false,
+        ),
+    ];
+    for (value, lands) in table {
+        let worker = rig.worker.take().unwrap_or_else(|| panic!("worker"));
+        rig.worker = Some(worker.with_fields(Arc::new(FixedFields(vec![value.clone()]))));
+        rig.sim.sim.clear_requests();
+        let session = rig.create(
+            email(None, &format!("fields{}@example.com", value.id)),
+            Channel::Email,
+            Mode::Autopilot,
+            SCRIPT,
+        );
+        rig.handoff(session.id, "r1");
+        rig.drain().await;
+        assert_eq!(
+            rig.calls(),
+            ["POST /api/v2/tickets"],
+            "no retry of a permanent refusal"
+        );
+        let sent = body(&rig.requests()[0]);
+        assert_eq!(
+            sent["ticket"]["custom_fields"],
+            json!([{"id": value.id, "value": value.value}])
+        );
+        let stored = rig.session(session.id);
+        if lands {
+            assert_eq!(stored.handoff, HandoffState::Done);
+            let ticket = &rig.tickets_of(session.id).await[0];
+            assert!(
+                ticket.custom_fields.contains(&value),
+                "{:?}",
+                ticket.custom_fields
+            );
+        } else {
+            match &stored.handoff {
+                HandoffState::Failed { reason } => {
+                    assert!(reason.contains("Zendesk refused the record"), "{reason}")
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(rig.tickets_of(session.id).await.is_empty());
+        }
+    }
+}
