@@ -86,7 +86,7 @@ impl SessionLinks {
     }
 
     /// Whether `tag` opens session `id` (as the page receives them). Constant time in the tag's content.
-    pub fn verify(&self, id: &str, tag: &str) -> bool {
+    pub fn verify_link(&self, id: &str, tag: &str) -> bool {
         let Ok(id) = SessionId::parse(id) else {
             return false;
         };

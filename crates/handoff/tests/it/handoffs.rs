@@ -37,6 +37,9 @@ pub struct Rig {
     pub sessions: Sessions,
     pub worker: Option<Worker>,
     pub agent_id: u64,
+    /// Set by tests on paused tokio time: `drain` then moves tokio's clock with the simulator's, as real time
+    /// moves both (the client's rate limiter waits on tokio time).
+    pub paused: bool,
 }
 
 pub async fn rig() -> Rig {
@@ -76,6 +79,7 @@ pub async fn rig() -> Rig {
         clock,
         worker: None,
         agent_id,
+        paused: false,
     };
     rig.start_worker();
     rig.sim.sim.clear_requests();
@@ -133,12 +137,19 @@ impl Rig {
             };
             let wait = due.duration_since(self.clock.now());
             if wait > jiff::SignedDuration::ZERO {
-                self.sim.sim.clock().advance(
-                    Duration::try_from(wait).unwrap_or_default() + Duration::from_millis(1),
-                );
+                let wait = Duration::try_from(wait).unwrap_or_default() + Duration::from_millis(1);
+                self.sim.sim.clock().advance(wait);
+                if self.paused {
+                    tokio::time::advance(wait).await;
+                }
             }
         }
-        panic!("the queue never drained")
+        let stuck = self
+            .profile
+            .store()
+            .due_jobs(i64::MAX, 5)
+            .map(|jobs| jobs.into_iter().map(|j| j.reason).collect::<Vec<_>>());
+        panic!("the queue never drained: {stuck:?}")
     }
 
     pub fn create(
@@ -352,9 +363,12 @@ async fn a_new_contact_is_one_call_with_every_field() {
         .collect();
     let links = SessionLinks::open(&rig.profile.keychain().unwrap_or_else(|e| panic!("{e}")))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(links.verify(&session.id.to_string(), &tag));
-    assert!(!links.verify(&SessionId::new().to_string(), &tag));
-    assert!(!links.verify(&session.id.to_string(), ""));
+    assert!(links.verify_link(&session.id.to_string(), &tag));
+    assert!(!links.verify_link(&SessionId::new().to_string(), &tag));
+    assert!(!links.verify_link(&session.id.to_string(), ""));
+    let mut tampered = tag.clone().into_bytes();
+    tampered[0] = if tampered[0] == b'A' { b'B' } else { b'A' };
+    assert!(!links.verify_link(&session.id.to_string(), &String::from_utf8_lossy(&tampered)));
     assert!(tag.len() >= 43, "256-bit tag: {tag}");
 
     let stored = rig.session(session.id);
@@ -859,7 +873,8 @@ async fn with_a_ticket_for_every_conversation_it_is_made_at_the_start_and_update
 /// each with exactly one ticket. Time is paused, so the client's own backoffs cost nothing.
 #[tokio::test(start_paused = true)]
 async fn fifty_concurrent_handoffs_through_a_429_storm_and_5xx_bursts_all_land_once() {
-    let rig = rig().await;
+    let mut rig = rig().await;
+    rig.paused = true;
     let sessions: Vec<Session> = (0..50)
         .map(|i| {
             let contact = if i % 5 == 0 {
@@ -928,7 +943,8 @@ async fn fifty_concurrent_handoffs_through_a_429_storm_and_5xx_bursts_all_land_o
 /// worker's next attempt (which looks the ticket up by external id first) finds it, there is one ticket.
 #[tokio::test(start_paused = true)]
 async fn a_dropped_connection_after_zendesk_created_the_ticket_is_no_duplicate() {
-    let rig = rig().await;
+    let mut rig = rig().await;
+    rig.paused = true;
     // (answers lost in a row, whether the worker's look-up is needed)
     for (lost, looked_up) in [(1, false), (4, true)] {
         rig.sim.sim.clear_requests();
@@ -966,7 +982,8 @@ async fn a_dropped_connection_after_zendesk_created_the_ticket_is_no_duplicate()
 /// backoff with jitter (between half and all of 2 s, then 4 s, ...), then lands.
 #[tokio::test(start_paused = true)]
 async fn a_429_without_retry_after_backs_off_exponentially_with_jitter() {
-    let rig = rig().await;
+    let mut rig = rig().await;
+    rig.paused = true;
     let sessions: Vec<Session> = (0..6)
         .map(|i| {
             rig.create(
@@ -1355,4 +1372,52 @@ async fn mapped_fields_land_and_a_permanent_refusal_fails_the_handoff_with_the_r
             assert!(rig.tickets_of(session.id).await.is_empty());
         }
     }
+}
+
+/// A 429 whose Retry-After is longer than the client's own patience: the job waits at least that long, with the
+/// reason on the session, then lands with one more call.
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_honoured_by_the_queue() {
+    let mut rig = rig().await;
+    rig.paused = true;
+    let session = rig.create(
+        email(None, "later@example.com"),
+        Channel::Email,
+        Mode::Autopilot,
+        SCRIPT,
+    );
+    rig.sim.sim.inject_fault(
+        Some("POST"),
+        "/api/v2/tickets",
+        FaultKind::RateLimit { retry_after: 120 },
+        Some(1),
+    );
+    rig.handoff(session.id, "r1");
+    let now = rig.clock.now();
+
+    rig.worker()
+        .run_until_idle()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let job = &rig
+        .profile
+        .store()
+        .session_jobs(session.id)
+        .unwrap_or_else(|e| panic!("{e}"))[0];
+    let wait = job.next_attempt_ms - now.as_millisecond();
+    assert!((120_000..=121_000).contains(&wait), "waited {wait} ms");
+    let reason = rig
+        .session(session.id)
+        .handoff
+        .reason()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(reason.contains("retry after 120 s"), "{reason}");
+    rig.drain().await;
+    assert_eq!(
+        rig.calls(),
+        ["POST /api/v2/tickets", "POST /api/v2/tickets"]
+    );
+    assert_eq!(rig.session(session.id).handoff, HandoffState::Done);
 }
