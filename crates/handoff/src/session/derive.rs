@@ -329,8 +329,8 @@ const NEGATIVE: &[&str] = &[
 ];
 
 const NEGATIONS: &[&str] = &[
-    "not", "no", "don't", "dont", "isn't", "isnt", "wasn't", "never", "pas", "ne", "no", "nem",
-    "não", "nao", "nicht", "kein", "keine", "non", "niet", "geen",
+    "not", "no", "don't", "dont", "isn't", "isnt", "wasn't", "never", "pas", "ne", "nem", "não",
+    "nao", "nicht", "kein", "keine", "non", "niet", "geen",
 ];
 
 /// The contact's mood, by the lexicon method in the module docs.
@@ -385,9 +385,9 @@ pub fn summary(session: &Session) -> String {
         .collect();
     let (Some(first), Some(last)) = (customer.first(), customer.last()) else {
         return format!(
-            "Conversation on {} with no message from the contact yet ({} messages in all).",
+            "Conversation on {} with no message from the contact yet ({} in all).",
             channel_name(session.channel),
-            session.turns.len()
+            messages(session.turns.len())
         );
     };
     let mut summary = format!(
@@ -401,12 +401,20 @@ pub fn summary(session: &Session) -> String {
         ));
     }
     summary.push_str(&format!(
-        " ({} messages on {}, {} from the contact.)",
-        session.turns.len(),
+        " ({} on {}, {} from the contact.)",
+        messages(session.turns.len()),
         channel_name(session.channel),
         customer.len()
     ));
     summary
+}
+
+fn messages(count: usize) -> String {
+    if count == 1 {
+        "1 message".to_owned()
+    } else {
+        format!("{count} messages")
+    }
 }
 
 /// Longest subject, in characters.
@@ -648,12 +656,12 @@ mod tests {
             ),
             (
                 &[(Customer, "Mon colis est arrivé cassé. Je veux un échange.")],
-                "The contact wrote: \u{201c}Mon colis est arrivé cassé. Je veux un échange.\u{201d} (1 messages on WhatsApp, 1 from the contact.)",
+                "The contact wrote: \u{201c}Mon colis est arrivé cassé. Je veux un échange.\u{201d} (1 message on WhatsApp, 1 from the contact.)",
                 "Mon colis est arrivé cassé.",
             ),
             (
                 &[(Ai, "Hello! How can I help?")],
-                "Conversation on WhatsApp with no message from the contact yet (1 messages in all).",
+                "Conversation on WhatsApp with no message from the contact yet (1 message in all).",
                 "Conversation on WhatsApp",
             ),
         ];
