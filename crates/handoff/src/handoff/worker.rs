@@ -20,7 +20,8 @@
 //! Concurrency: jobs of one session run in order; jobs of different sessions run in parallel, up to
 //! [`WorkerConfig::concurrency`], except that two sessions of the same contact never run at once (so a returning
 //! contact finds the ticket the other just made). One worker per data folder: a lease in SQLite, renewed while
-//! it runs and released when it is dropped; a worker that died leaves a lease that goes stale.
+//! it runs and released when it is dropped; the lease of a worker whose process is gone is void at once, and any
+//! lease not renewed for [`WorkerConfig::lease_stale_after`] goes stale.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -48,7 +49,8 @@ pub struct WorkerConfig {
     pub backoff_base: Duration,
     /// The longest wait between two attempts.
     pub backoff_max: Duration,
-    /// A lease not renewed for this long belongs to a worker that is gone.
+    /// A lease not renewed for this long belongs to a worker that is gone (a worker whose process is gone
+    /// loses it at once). Longer than one Zendesk call with its retries, so a busy worker never looks dead.
     pub lease_stale_after: Duration,
     /// How often `run` looks at the queue when nothing wakes it (jobs queued by another process).
     pub poll_interval: Duration,
@@ -60,7 +62,7 @@ impl Default for WorkerConfig {
             concurrency: 8,
             backoff_base: Duration::from_secs(2),
             backoff_max: Duration::from_secs(300),
-            lease_stale_after: Duration::from_secs(30),
+            lease_stale_after: Duration::from_secs(300),
             poll_interval: Duration::from_secs(1),
         }
     }
@@ -163,10 +165,21 @@ impl Worker {
         let now = clock.now();
         let stale_before = millis(now) - config.lease_stale_after.as_millis() as i64;
         if let Some(holder) = store.acquire_worker_lease(&owner, millis(now), stale_before)? {
-            return Err(WorkerError::Busy {
-                owner: holder.owner,
-                last_seen: Timestamp::from_millisecond(holder.heartbeat_ms).unwrap_or(now),
-            });
+            if process_alive(&holder.owner) {
+                return Err(WorkerError::Busy {
+                    owner: holder.owner,
+                    last_seen: Timestamp::from_millisecond(holder.heartbeat_ms).unwrap_or(now),
+                });
+            }
+            // The holder's process is gone (killed, so it never released the lease): the lease is void now,
+            // without waiting for it to go stale.
+            tracing::warn!(previous = %holder.owner, "taking over the handoff queue from a worker whose process is gone");
+            if let Some(holder) = store.acquire_worker_lease(&owner, millis(now), i64::MAX)? {
+                return Err(WorkerError::Busy {
+                    owner: holder.owner,
+                    last_seen: Timestamp::from_millisecond(holder.heartbeat_ms).unwrap_or(now),
+                });
+            }
         }
         Ok(Worker {
             store,
@@ -616,6 +629,22 @@ impl Worker {
     }
 }
 
+/// Whether the process named in a lease owner (`worker-<pid>-<ulid>`) still runs on this host. Where that cannot
+/// be told (no `/proc`), it is taken as running and only staleness frees the lease.
+fn process_alive(owner: &str) -> bool {
+    let pid = owner
+        .strip_prefix("worker-")
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|pid| pid.parse::<u32>().ok());
+    match pid {
+        Some(pid) if pid == std::process::id() => true,
+        Some(pid) if std::path::Path::new("/proc/self").exists() => {
+            std::path::Path::new(&format!("/proc/{pid}")).exists()
+        }
+        _ => true,
+    }
+}
+
 /// The keys two jobs must not share while running: the session, and each of its contact's identities.
 fn contact_keys(session: &Session) -> Vec<String> {
     let contact = &session.contact;
@@ -724,6 +753,20 @@ mod tests {
                 "attempt {attempt}, Retry-After {retry_after:?}, jitter {jitter}"
             );
         }
+    }
+
+    #[test]
+    fn a_lease_is_void_once_its_process_is_gone() {
+        assert!(process_alive(&format!(
+            "worker-{}-01abc",
+            std::process::id()
+        )));
+        // Process ids stop well below this on Linux (pid_max is at most 2^22).
+        assert!(!process_alive("worker-4294967294-01abc"));
+        assert!(
+            process_alive("something else"),
+            "unknown owners only go stale"
+        );
     }
 
     #[test]

@@ -1421,3 +1421,32 @@ async fn retry_after_is_honoured_by_the_queue() {
     );
     assert_eq!(rig.session(session.id).handoff, HandoffState::Done);
 }
+
+/// One worker per data folder: a second is refused while the first lives, and takes over once it is dropped.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_worker_per_data_folder() {
+    let mut rig = rig().await;
+    let account = account::open(&rig.profile, &rig.clock)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("connected"));
+    let links = SessionLinks::open(&rig.profile.keychain().unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let second = Worker::new(
+        rig.profile.store().clone(),
+        rig.clock.clone(),
+        account.client.clone(),
+        links.clone(),
+    );
+    assert!(
+        matches!(second, Err(handoff::handoff::WorkerError::Busy { .. })),
+        "{second:?}"
+    );
+    rig.worker = None;
+    let second = Worker::new(
+        rig.profile.store().clone(),
+        rig.clock.clone(),
+        account.client,
+        links,
+    );
+    assert!(second.is_ok(), "{second:?}");
+}
