@@ -18,6 +18,9 @@
 //!
 //!   A ticket made when the session starts ("a ticket for every conversation") gets `<p>`, the mode's tag and
 //!   the channel's; the handoff adds the rest with `additional_tags`.
+//! - A handoff that updates an existing ticket (a returning contact, or the session's own ticket) writes the new
+//!   turns as an internal note and sets the ticket `open`: Zendesk reopens a pending, on-hold or solved ticket
+//!   when its requester writes, and a handoff is the contact writing again through the AI.
 //! - Tag values are sanitized to what Zendesk keeps: lowercase letters, digits, `_` and `-`.
 
 use serde::{Deserialize, Serialize};
@@ -152,6 +155,10 @@ pub(crate) struct Draft {
     pub requester_name: String,
     /// Printed in the comment; after a lost answer, finding it on the ticket proves the comment landed.
     pub reference: String,
+    /// An update for a handoff sets the ticket `open`: the contact is back and a rep must act, as Zendesk itself
+    /// reopens a pending, on-hold or solved ticket when its requester writes.
+    #[serde(default)]
+    pub reopen: bool,
 }
 
 /// What the draft is made from.
@@ -196,6 +203,7 @@ pub(crate) fn draft(input: DraftInput<'_>) -> Draft {
         assignee_id: input.assignee_id,
         requester_name: fallback_name(&session.contact),
         reference: input.reference,
+        reopen: input.event == TagEvent::Handoff,
     }
 }
 
@@ -361,6 +369,51 @@ mod tests {
         for (contact, expected) in table {
             assert_eq!(fallback_name(&contact), expected, "{contact:?}");
         }
+    }
+
+    #[test]
+    fn a_ticket_made_at_the_start_carries_the_mode_and_channel_only() {
+        let english = Language::parse("en").ok();
+        let table: [(Mode, TagEvent, &[&str]); 4] = [
+            (
+                Mode::Autopilot,
+                TagEvent::SessionStart,
+                &["p", "p_autopilot", "p_channel_sms"],
+            ),
+            (
+                Mode::Assist,
+                TagEvent::SessionStart,
+                &["p", "p_assist_mode", "p_channel_sms"],
+            ),
+            (
+                Mode::Handoff,
+                TagEvent::SessionStart,
+                &["p", "p_handedoff", "p_channel_sms"],
+            ),
+            (
+                Mode::Handoff,
+                TagEvent::Handoff,
+                &[
+                    "p",
+                    "p_handedoff",
+                    "p_channel_sms",
+                    "p_sentiment_happy",
+                    "p_language_en",
+                ],
+            ),
+        ];
+        for (mode, event, expected) in table {
+            let tags = tags(
+                "p",
+                mode,
+                Channel::Sms,
+                event,
+                Some(Sentiment::Happy),
+                english.as_ref(),
+            );
+            assert_eq!(tags, expected, "{mode:?} {event:?}");
+        }
+        assert_eq!(created_on_handoff_tag("p"), "p_ticket_created_on_handoff");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! Routing of one job (a handoff, or the ticket made when a session starts):
 //! - the session has a ticket, or a returning contact (same email, phone or external id) has one in the local
-//!   store: **one update** on it (an internal note with the new turns, tags with `additional_tags`); if Zendesk
-//!   says it is closed, **a follow-up** (`via_followup_source_id`): two calls in all;
+//!   store: **one update** on it (an internal note with the new turns, tags with `additional_tags`, status
+//!   `open` for a handoff); if Zendesk says it is closed, **a follow-up** (`via_followup_source_id`): two calls
+//!   in all;
 //! - otherwise a **new ticket**: with an email, one call (`requester {name, email}`); without, the user by
 //!   phone or external id (`users/create_or_update`), then the ticket: two calls.
 //!
@@ -510,6 +511,7 @@ impl Worker {
                 ..NewComment::default()
             }),
             additional_tags: draft.tags.clone(),
+            status: draft.reopen.then_some(TicketStatus::Open),
             ..TicketUpdate::default()
         };
         match self.client.update_ticket(ticket.id, &update).await {

@@ -467,6 +467,11 @@ async fn a_returning_contact_is_one_update_that_adds_tags_and_keeps_the_agents()
         json!(false),
         "context for the rep, never mailed to the contact"
     );
+    assert_eq!(
+        update["status"],
+        json!("open"),
+        "the contact is back: a rep must act"
+    );
     assert!(update["comment"]["html_body"]
         .as_str()
         .unwrap_or_default()
