@@ -22,5 +22,5 @@ pub mod worker;
 pub use assist::{post_assist_note, AssistError, AssistNote, AssistOutcome, ASSIST_DEDUPE_WINDOW};
 pub use fields::{FieldValues, NoFieldValues};
 pub use links::{LinkError, SessionLinks};
-pub use ticket::{fallback_name, sanitize_tag, tags, TagEvent};
+pub use ticket::{agent_page, fallback_name, sanitize_tag, tags, TagEvent};
 pub use worker::{Idle, Worker, WorkerConfig, WorkerError};

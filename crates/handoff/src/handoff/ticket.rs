@@ -133,6 +133,15 @@ pub fn fallback_name(contact: &Contact) -> String {
     }
 }
 
+/// The ticket's page in Zendesk's agent workspace (`{account}/agent/tickets/{id}`), for the console's and the
+/// API's ticket links.
+pub fn agent_page(base_url: &Url, ticket_id: u64) -> String {
+    format!(
+        "{}/agent/tickets/{ticket_id}",
+        base_url.as_str().trim_end_matches('/')
+    )
+}
+
 /// Stands for the link's tag in a stored draft: the tag is computed when the draft is sent, so it is never
 /// written to SQLite.
 pub(crate) const LINK_TAG_SLOT: &str = "{{view-session-tag}}";
@@ -414,6 +423,24 @@ mod tests {
             assert_eq!(tags, expected, "{mode:?} {event:?}");
         }
         assert_eq!(created_on_handoff_tag("p"), "p_ticket_created_on_handoff");
+    }
+
+    #[test]
+    fn agent_pages_are_under_the_account() {
+        let table = [
+            (
+                "https://acme.zendesk.com",
+                "https://acme.zendesk.com/agent/tickets/42",
+            ),
+            (
+                "http://127.0.0.1:4000/",
+                "http://127.0.0.1:4000/agent/tickets/42",
+            ),
+        ];
+        for (base, expected) in table {
+            let base = Url::parse(base).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(agent_page(&base, 42), expected);
+        }
     }
 
     #[test]
