@@ -109,6 +109,8 @@ pub enum SecretName {
     OAuthTokens,
     /// A confidential OAuth client's secret (needed to refresh, and for client credentials).
     OAuthClientSecret,
+    /// The HMAC key that signs "View session" links (created on first use, at least 32 random bytes).
+    SessionLinkKey,
 }
 
 impl SecretName {
@@ -129,6 +131,7 @@ impl SecretName {
             SecretName::ZendeskApiToken => "zendesk.api_token",
             SecretName::OAuthTokens => "zendesk.oauth_tokens",
             SecretName::OAuthClientSecret => "zendesk.oauth_client_secret",
+            SecretName::SessionLinkKey => "handoff.session_link_key",
         }
     }
 }

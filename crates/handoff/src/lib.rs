@@ -14,6 +14,10 @@
 //! - [`account`]: the saved connection signed in, its live check, and start-up recovery.
 //! - [`fault`]: test-only fault points, honoured by debug builds.
 //! - [`demo`]: the embedded simulator, connected, for trying the product without a Zendesk account.
+//! - [`settings`]: the non-secret settings the engine reads (tag prefix, ticket for every conversation, public URL).
+//! - [`session`]: sessions, their turns and validation; what a handoff derives (language, sentiment, summary).
+//! - [`handoff`]: the handoff engine: ticket content and tags, "View session" links, the durable queue's worker,
+//!   assist notes.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
@@ -23,12 +27,15 @@ pub mod clock;
 pub mod connect;
 pub mod demo;
 pub mod fault;
+pub mod handoff;
 pub mod keychain;
 pub mod message;
 pub mod oauth;
 pub mod profile;
 pub mod relay;
 pub mod server;
+pub mod session;
+pub mod settings;
 pub mod store;
 pub mod subdomain;
 

@@ -10,6 +10,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{params, Connection as Sqlite, OptionalExtension};
 
+mod assist;
+mod jobs;
+mod sessions;
+mod settings;
+
+pub use assist::Reservation;
+pub use jobs::{JobOutcome, JobRow, LeaseHolder, JOB_HANDOFF, JOB_OPEN_TICKET};
+
 /// The file name inside the data folder.
 pub const DATABASE_FILE: &str = "handoff.sqlite3";
 
@@ -99,7 +107,90 @@ const MIGRATIONS: &[&str] = &[
          holder TEXT NOT NULL,
          until_ms INTEGER NOT NULL
      );",
+    // 4: sessions and the handoff engine. `handoff_jobs` is the durable queue: a row is written before a
+    // handoff is acknowledged and is never deleted, so a restart finds every unfinished one. `in_flight_owner`
+    // is written before a Zendesk call and cleared after; found set by another worker, it means that call's
+    // outcome is unknown. `tickets` holds what the engine knows of the tickets it wrote (requester, closed);
+    // `handoff_worker` is the lease that keeps one worker per data folder. Times that are compared are
+    // milliseconds since the epoch; times that are shown are RFC 3339 text.
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE sessions (
+         id TEXT PRIMARY KEY,
+         contact_name TEXT,
+         contact_email TEXT,
+         contact_phone TEXT,
+         contact_external_id TEXT,
+         channel TEXT NOT NULL,
+         mode TEXT NOT NULL,
+         summary TEXT,
+         sentiment TEXT,
+         language TEXT,
+         human_active INTEGER NOT NULL DEFAULT 0,
+         ticket_id INTEGER,
+         synced_turns INTEGER NOT NULL DEFAULT 0,
+         handoff_state TEXT NOT NULL DEFAULT 'none',
+         handoff_reason TEXT,
+         created_at TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         updated_ms INTEGER NOT NULL
+     );
+     CREATE INDEX sessions_by_email ON sessions (contact_email);
+     CREATE INDEX sessions_by_phone ON sessions (contact_phone);
+     CREATE INDEX sessions_by_external_id ON sessions (contact_external_id);
+     CREATE INDEX sessions_by_ticket ON sessions (ticket_id);
+     CREATE INDEX sessions_by_update ON sessions (updated_ms);
+     CREATE TABLE turns (
+         session_id TEXT NOT NULL REFERENCES sessions (id),
+         seq INTEGER NOT NULL,
+         role TEXT NOT NULL,
+         text TEXT NOT NULL,
+         at TEXT NOT NULL,
+         PRIMARY KEY (session_id, seq)
+     );
+     CREATE TABLE tickets (
+         id INTEGER PRIMARY KEY,
+         requester_id INTEGER,
+         closed INTEGER NOT NULL DEFAULT 0
+     );
+     CREATE TABLE handoff_jobs (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         session_id TEXT NOT NULL REFERENCES sessions (id),
+         kind TEXT NOT NULL,
+         request_id TEXT NOT NULL,
+         state TEXT NOT NULL DEFAULT 'pending',
+         turns_upto INTEGER NOT NULL,
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_attempt_ms INTEGER NOT NULL,
+         in_flight_owner TEXT,
+         uncertain INTEGER NOT NULL DEFAULT 0,
+         reason TEXT,
+         draft TEXT,
+         requester_id INTEGER,
+         ticket_id INTEGER,
+         created INTEGER,
+         requested_at TEXT NOT NULL,
+         finished_at TEXT,
+         UNIQUE (session_id, kind, request_id)
+     );
+     CREATE INDEX handoff_jobs_due ON handoff_jobs (state, next_attempt_ms);
+     CREATE TABLE assist_notes (
+         ticket_id INTEGER NOT NULL,
+         note_hash TEXT NOT NULL,
+         reserved_ms INTEGER NOT NULL,
+         posted_ms INTEGER,
+         PRIMARY KEY (ticket_id, note_hash)
+     );
+     CREATE TABLE handoff_worker (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         owner TEXT NOT NULL,
+         heartbeat_ms INTEGER NOT NULL
+     );",
 ];
+
+/// Milliseconds since the epoch: how the store keeps instants it compares.
+pub(crate) fn millis(at: jiff::Timestamp) -> i64 {
+    at.as_millisecond()
+}
 
 /// A handle on the database; clones share one SQLite connection.
 #[derive(Clone)]

@@ -29,11 +29,13 @@ pub struct LoggedRequest {
     pub body: String,
     /// When it arrived (simulated time, `YYYY-MM-DDTHH:MM:SSZ`).
     pub at: String,
+    /// The `Idempotency-Key` header, when sent (not a credential: it only names a request).
+    pub idempotency_key: Option<String>,
 }
 
 impl LoggedRequest {
     fn to_json(&self) -> Value {
-        json!({"method": self.method, "path": self.path, "query": self.query, "status": self.status, "body": self.body, "at": self.at})
+        json!({"method": self.method, "path": self.path, "query": self.query, "status": self.status, "body": self.body, "at": self.at, "idempotency_key": self.idempotency_key})
     }
 }
 

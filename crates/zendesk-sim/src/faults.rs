@@ -21,6 +21,13 @@ pub enum FaultKind {
     Timeout,
     /// Send headers, then cut the connection mid-body.
     Drop,
+    /// Answer Zendesk's plain-text 429 without `Retry-After` (FACTS §12: it is sometimes missing).
+    RateLimitWithoutRetryAfter,
+    /// Handle the request (the change is made), then cut the connection instead of answering: the
+    /// caller cannot tell whether it happened.
+    DropAfterWrite,
+    /// Handle the request (the change is made), then never answer.
+    TimeoutAfterWrite,
 }
 
 /// One injected fault.
@@ -58,6 +65,9 @@ impl Fault {
             FaultKind::ServerError(status) => ("server_error", json!({"status": status})),
             FaultKind::Timeout => ("timeout", json!({})),
             FaultKind::Drop => ("drop", json!({})),
+            FaultKind::RateLimitWithoutRetryAfter => ("rate_limit_without_retry_after", json!({})),
+            FaultKind::DropAfterWrite => ("drop_after_write", json!({})),
+            FaultKind::TimeoutAfterWrite => ("timeout_after_write", json!({})),
         };
         let mut value = json!({"id": self.id, "method": self.method, "path": self.path, "kind": kind, "remaining": self.remaining});
         if let (Some(object), Value::Object(extra)) = (value.as_object_mut(), detail) {
@@ -91,9 +101,12 @@ impl Fault {
             }
             Some("timeout") => FaultKind::Timeout,
             Some("drop") => FaultKind::Drop,
+            Some("rate_limit_without_retry_after") => FaultKind::RateLimitWithoutRetryAfter,
+            Some("drop_after_write") => FaultKind::DropAfterWrite,
+            Some("timeout_after_write") => FaultKind::TimeoutAfterWrite,
             other => {
                 return Err(format!(
-                "unknown kind {other:?}; use latency, rate_limit, server_error, timeout or drop"
+                "unknown kind {other:?}; use latency, rate_limit, rate_limit_without_retry_after, server_error, timeout, drop, drop_after_write or timeout_after_write"
             ))
             }
         };

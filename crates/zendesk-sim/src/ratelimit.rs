@@ -127,6 +127,18 @@ pub(crate) fn too_many_requests(verdict: Verdict) -> Reply {
     .with_header("x-rate-limit-remaining", "0")
 }
 
+/// Zendesk's 429 as some answers come: plain text and no `Retry-After` (FACTS §12), so the
+/// caller must back off on its own.
+pub(crate) fn too_many_requests_without_retry_after(limit: u32) -> Reply {
+    Reply::text(
+        StatusCode::TOO_MANY_REQUESTS,
+        "text/plain",
+        RATE_LIMITED_BODY,
+    )
+    .with_header("x-rate-limit", limit.to_string())
+    .with_header("x-rate-limit-remaining", "0")
+}
+
 /// The rate-limit headers of an admitted request, in both spellings Zendesk sends.
 pub(crate) fn with_headers(reply: Reply, verdict: Verdict, ticketing: bool) -> Reply {
     let limit = verdict.limit.to_string();

@@ -468,6 +468,11 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
         status: 0,
         body: redacted_body(&body, path.starts_with("/oauth/")),
         at: crate::clock::seconds(sim.state.clock.now()),
+        idempotency_key: parts
+            .headers
+            .get("idempotency-key")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
     };
     let fault = sim.faults().take(parts.method.as_str(), &path);
     let mut latency = sim.state.config.latency;
@@ -477,7 +482,21 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    // Faults that strike after the request was handled: the change is made, the answer is lost.
+    let answer_lost = match &fault {
+        Some(FaultKind::DropAfterWrite) => Some(LostAnswer::Dropped),
+        Some(FaultKind::TimeoutAfterWrite) => Some(LostAnswer::NeverSent),
+        _ => None,
+    };
     match fault {
+        Some(FaultKind::RateLimitWithoutRetryAfter) => {
+            let limit = sim.state.config.plan.requests_per_minute();
+            return sim.finish(
+                log,
+                ratelimit::too_many_requests_without_retry_after(limit),
+                ApiFamily::Support,
+            );
+        }
         Some(FaultKind::RateLimit { retry_after }) => {
             let verdict = ratelimit::Verdict {
                 allowed: false,
@@ -613,7 +632,40 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
         }
         None => reply,
     };
+    if let Some(lost) = answer_lost {
+        log.status = 0;
+        sim.log(log);
+        return lost.respond().await;
+    }
     sim.finish(log, reply, family)
+}
+
+/// How the answer to a request that was handled gets lost.
+#[derive(Clone, Copy)]
+enum LostAnswer {
+    /// Headers, then the connection is cut mid-body.
+    Dropped,
+    /// Nothing, ever; the client's timeout decides.
+    NeverSent,
+}
+
+impl LostAnswer {
+    async fn respond(self) -> Response {
+        match self {
+            LostAnswer::Dropped => {
+                let mut response = Response::new(Body::from_stream(futures_util_stream_error()));
+                response.headers_mut().insert(
+                    header::CONTENT_LENGTH,
+                    axum::http::HeaderValue::from_static("100"),
+                );
+                response
+            }
+            LostAnswer::NeverSent => {
+                std::future::pending::<()>().await;
+                Response::new(Body::empty())
+            }
+        }
+    }
 }
 
 /// The `x-zendesk-api-warn` Zendesk adds (whatever the outcome) when a Support API body

@@ -163,6 +163,10 @@ pub(crate) struct Ticket {
     pub updated_at: Timestamp,
     pub comments: Vec<Comment>,
     pub audits: Vec<Audit>,
+    /// Follow-up tickets created from this one once it was closed (OAS `followup_ids`).
+    pub followup_ids: Vec<u64>,
+    /// The closed ticket this one follows up (`via_followup_source_id` on create).
+    pub followup_source_id: Option<u64>,
 }
 
 /// Fixed ids of account-wide objects every ticket refers to.
@@ -189,11 +193,17 @@ impl Ticket {
                 })
             })
             .collect();
+        let mut via = via_json(self.via_id);
+        if let (Some(source), Some(object)) = (self.followup_source_id, via.get_mut("source")) {
+            // A follow-up names its closed ticket in `via.source` with `rel: follow_up`.
+            object["from"] = json!({"ticket_id": source});
+            object["rel"] = json!("follow_up");
+        }
         json!({
             "url": record_url(origin, "tickets", self.id),
             "id": self.id,
             "external_id": state.external_id,
-            "via": via_json(self.via_id),
+            "via": via,
             "created_at": seconds(self.created_at),
             "updated_at": seconds(self.updated_at),
             "type": state.kind,
@@ -222,7 +232,7 @@ impl Ticket {
             "sharing_agreement_ids": [],
             "custom_status_id": custom_status_id(&state.status),
             "fields": custom,
-            "followup_ids": [],
+            "followup_ids": self.followup_ids,
             "ticket_form_id": state.ticket_form_id,
             "brand_id": BRAND_ID,
             "allow_channelback": false,
@@ -628,7 +638,23 @@ pub(crate) fn create_ticket(
     if !state.tags.is_empty() {
         events.push(json!({"id": account.next_id(), "type": "Create", "value": state.tags, "field_name": "tags"}));
     }
+    // OAS: `via_followup_source_id` "only works with closed tickets. It has no effect with
+    // other tickets."
+    let followup_source_id = input
+        .get("via_followup_source_id")
+        .and_then(Value::as_u64)
+        .filter(|source| {
+            account
+                .tickets
+                .get(source)
+                .is_some_and(|ticket| ticket.state.status == "closed")
+        });
+    if let Some(source) = followup_source_id.and_then(|id| account.tickets.get_mut(&id)) {
+        source.followup_ids.push(ticket_id);
+    }
     let ticket = Ticket {
+        followup_ids: Vec::new(),
+        followup_source_id,
         id: ticket_id,
         description: comment.body.clone(),
         state,

@@ -1,13 +1,16 @@
 //! The core's integration tests: whole operations against the simulator on loopback, the real keychain (run
 //! under `scripts/with-keyring`) and a real SQLite file.
 
+mod assist;
 mod cli;
 mod connect;
+mod handoffs;
 mod keychain;
 mod messages;
 mod oauth;
 mod refresh;
 mod save;
+mod sessions;
 
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::Profile;

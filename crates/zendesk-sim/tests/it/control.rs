@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 use zendesk_sim::{Clock, FaultKind, Plan, Seed, SimConfig, RATE_LIMITED_BODY};
 
 use crate::support::Harness;
@@ -330,4 +330,102 @@ fn secrets_stay_out_of_debug_output() {
     assert_eq!(admin.token, "super-secret-token-value");
     assert!(!format!("{admin:?}").contains("super-secret-token-value"));
     assert!(!format!("{sim:?}").contains("super-secret-token-value"));
+}
+
+/// FACTS §12: a 429 sometimes comes without `Retry-After`; and a write whose answer is lost still happened, so a
+/// client must find out before repeating it.
+#[tokio::test]
+async fn a_bare_429_and_answers_lost_after_the_write() {
+    let running = zendesk_sim::spawn(SimConfig {
+        seed: Seed::Minimal,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let admin = running.sim.admin();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let create = |subject: &str| {
+        client
+            .post(format!("{}/api/v2/tickets.json", running.base_url))
+            .basic_auth(format!("{}/token", admin.email), Some(&admin.token))
+            .json(&json!({"ticket": {"subject": subject, "comment": {"body": "x"}}}))
+            .send()
+    };
+    let control = reqwest::Client::new();
+    let bare = control
+        .post(format!("{}/_sim/faults", running.base_url))
+        .json(&json!({"path": "/api/v2/tickets", "kind": "rate_limit_without_retry_after", "count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status().as_u16(), 201);
+    let refused = create("refused").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    assert!(refused.headers().get("retry-after").is_none());
+    assert_eq!(
+        refused.headers()["content-type"].to_str().unwrap(),
+        "text/plain"
+    );
+    assert_eq!(refused.text().await.unwrap(), RATE_LIMITED_BODY);
+
+    // (fault, subject): each request's answer is lost, yet its ticket exists.
+    let table = [
+        (FaultKind::DropAfterWrite, "dropped after the write"),
+        (
+            FaultKind::TimeoutAfterWrite,
+            "never answered after the write",
+        ),
+    ];
+    for (fault, subject) in table {
+        running
+            .sim
+            .inject_fault(Some("POST"), "/api/v2/tickets", fault.clone(), Some(1));
+        let outcome = match create(subject).await {
+            Ok(response) => response.bytes().await.map(|_| ()),
+            Err(error) => Err(error),
+        };
+        assert!(outcome.is_err(), "{fault:?}: no answer arrives");
+        let logged = running.sim.requests();
+        let last = logged.last().unwrap();
+        assert_eq!(
+            (last.method.as_str(), last.status),
+            ("POST", 0),
+            "{fault:?}"
+        );
+        let listed: Value = control
+            .get(format!("{}/api/v2/tickets.json", running.base_url))
+            .basic_auth(format!("{}/token", admin.email), Some(&admin.token))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let made = listed["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|ticket| ticket["subject"] == json!(subject))
+            .count();
+        assert_eq!(made, 1, "{fault:?}: the ticket was created");
+    }
+    // The log names the Idempotency-Key a create carried.
+    client
+        .post(format!("{}/api/v2/tickets.json", running.base_url))
+        .basic_auth(format!("{}/token", admin.email), Some(&admin.token))
+        .header("Idempotency-Key", "key-7")
+        .json(&json!({"ticket": {"comment": {"body": "x"}}}))
+        .send()
+        .await
+        .unwrap();
+    let logged = running.sim.requests();
+    assert_eq!(
+        logged.last().unwrap().idempotency_key.as_deref(),
+        Some("key-7")
+    );
+    assert_eq!(logged[0].idempotency_key, None);
+    running.stop().await.unwrap();
 }

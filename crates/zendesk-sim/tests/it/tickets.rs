@@ -598,3 +598,49 @@ async fn offset_pagination_links_and_depth_limit() {
         }
     }
 }
+
+/// OAS `via_followup_source_id`: "only works with closed tickets. It has no effect with other tickets"; the
+/// closed ticket lists its follow-ups in `followup_ids`.
+#[tokio::test]
+async fn follow_ups_link_only_closed_tickets() {
+    let harness = Harness::minimal();
+    let closed = harness
+        .create_ticket(json!({"comment": {"body": "first"}}))
+        .await;
+    let open = harness
+        .create_ticket(json!({"comment": {"body": "still open"}}))
+        .await;
+    let close = harness
+        .admin_request(Method::PUT, &format!("/api/v2/tickets/{closed}.json"))
+        .json(json!({"ticket": {"status": "closed"}}))
+        .send()
+        .await;
+    assert_eq!(close.status, StatusCode::OK);
+
+    // (source, whether the new ticket follows it up)
+    for (source, linked) in [(closed, true), (open, false)] {
+        let created = harness
+            .admin_request(Method::POST, "/api/v2/tickets.json")
+            .json(
+                json!({"ticket": {"comment": {"body": "again"}, "via_followup_source_id": source}}),
+            )
+            .send()
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        let new_id = created.json()["ticket"]["id"].as_u64().unwrap();
+        let via = created.json()["ticket"]["via"].clone();
+        let shown = harness
+            .admin_request(Method::GET, &format!("/api/v2/tickets/{source}.json"))
+            .send()
+            .await
+            .json();
+        if linked {
+            assert_eq!(shown["ticket"]["followup_ids"], json!([new_id]));
+            assert_eq!(via["source"]["rel"], json!("follow_up"));
+            assert_eq!(via["source"]["from"]["ticket_id"], json!(source));
+        } else {
+            assert_eq!(shown["ticket"]["followup_ids"], json!([]));
+            assert_eq!(via["source"]["rel"], json!(null));
+        }
+    }
+}

@@ -605,3 +605,102 @@ async fn bad_credentials_and_foreign_subdomains() {
     let plan = Plan::Team;
     assert_eq!(plan.requests_per_minute().get(), 200);
 }
+
+/// The handoff engine's calls, shaped as it sends them, against the spec: a new contact's ticket (requester by
+/// name and email, HTML transcript, external id, tags, assignee, Idempotency-Key), a contact without email
+/// (create_or_update by external id with a phone), the update of a returning contact (internal note,
+/// `additional_tags`), the 422 of a closed ticket, and its follow-up (`via_followup_source_id`).
+#[tokio::test]
+async fn the_handoff_calls_conform() {
+    let (running, client) = simulator(Seed::Minimal).await;
+    let html = "<p><strong>Summary</strong><br>Broken parcel</p><p><a href=\"https://relay.example/sessions/x?t=y\">View session</a></p>";
+    let created = client
+        .create_ticket(
+            &NewTicket {
+                subject: Some("My parcel arrived broken".to_owned()),
+                comment: NewComment {
+                    html_body: Some(html.to_owned()),
+                    ..NewComment::default()
+                },
+                requester: Some(Requester {
+                    name: "Ana Lima".to_owned(),
+                    email: Some("ana@example.com".to_owned()),
+                    locale_id: None,
+                }),
+                external_id: Some("0b8f6c1e-2f4a-4c7e-9d3b-5a1e2f3c4d5e".to_owned()),
+                tags: vec![
+                    "opencx".to_owned(),
+                    "opencx_ticket_created_on_handoff".to_owned(),
+                ],
+                assignee_id: Some(running.sim.admin().user_id),
+                ..NewTicket::default()
+            },
+            Some("handoff-0b8f6c1e-2f4a-4c7e-9d3b-5a1e2f3c4d5e-1a2b3c4d5e6f7a8b"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        created.ticket.status,
+        TicketStatus::Open,
+        "assigned at creation"
+    );
+    let user = client
+        .create_or_update_user(&UserInput {
+            name: "Customer +14155550123".to_owned(),
+            external_id: Some("phone:+14155550123".to_owned()),
+            phone: Some("+14155550123".to_owned()),
+            ..UserInput::default()
+        })
+        .await
+        .unwrap();
+    assert!(user.created);
+    let note = TicketUpdate {
+        comment: Some(NewComment {
+            html_body: Some("<p>New messages</p>".to_owned()),
+            public: Some(false),
+            ..NewComment::default()
+        }),
+        additional_tags: vec!["opencx_handedoff".to_owned()],
+        ..TicketUpdate::default()
+    };
+    client
+        .update_ticket(created.ticket.id, &note)
+        .await
+        .unwrap();
+    client
+        .update_ticket(
+            created.ticket.id,
+            &TicketUpdate {
+                status: Some(TicketStatus::Closed),
+                ..TicketUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    let refused = client.update_ticket(created.ticket.id, &note).await;
+    assert!(
+        matches!(refused, Err(Error::ClosedTicket { ticket_id: Some(id) }) if id == created.ticket.id),
+        "{refused:?}"
+    );
+    let follow_up = client
+        .create_ticket(
+            &NewTicket {
+                subject: Some("It broke again".to_owned()),
+                comment: NewComment {
+                    html_body: Some(html.to_owned()),
+                    ..NewComment::default()
+                },
+                requester_id: created.ticket.requester_id,
+                external_id: Some("9c1d1e0a-0000-4000-8000-000000000000".to_owned()),
+                via_followup_source_id: Some(created.ticket.id),
+                ..NewTicket::default()
+            },
+            Some("handoff-9c1d1e0a-0000-4000-8000-000000000000-0011223344556677-followup-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(follow_up.ticket.requester_id, created.ticket.requester_id);
+    let source = client.show_ticket(created.ticket.id).await.unwrap();
+    assert_eq!(source.followup_ids, vec![follow_up.ticket.id]);
+    spec::assert_all_valid(&logged(&running));
+}

@@ -1,0 +1,227 @@
+//! The non-secret settings the handoff engine reads, with typed accessors (the CLI's `handoff config get|set`
+//! and the Settings screen sit on top of [`Settings::get`] and [`Settings::set`]).
+//!
+//! Invariant: a value is validated before it is stored, so what is read back is always usable; a value edited
+//! by hand into something unusable reads as [`StoreError::Corrupt`], never as a silent default.
+
+use url::Url;
+
+use crate::store::{Store, StoreError};
+
+/// Tags start with this unless the admin picks another prefix (the seed's `opencx`).
+pub const DEFAULT_TAG_PREFIX: &str = "opencx";
+/// The "View session" links' base until the relay's public address is set (a tunnel or production URL).
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8750";
+/// Longest tag prefix: Zendesk tags stay short enough to read in views.
+pub const MAX_TAG_PREFIX_CHARS: usize = 40;
+
+/// A setting's name, as the CLI spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKey {
+    /// `tag-prefix`: the prefix of every tag the product writes.
+    TagPrefix,
+    /// `ticket-every-conversation`: `true` makes the ticket when a session starts, updated at handoff.
+    TicketEveryConversation,
+    /// `public-url`: where the "View session" links point (`{public-url}/sessions/{id}?t=...`).
+    PublicUrl,
+}
+
+impl SettingKey {
+    pub const ALL: &'static [SettingKey] = &[
+        SettingKey::TagPrefix,
+        SettingKey::TicketEveryConversation,
+        SettingKey::PublicUrl,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingKey::TagPrefix => "tag-prefix",
+            SettingKey::TicketEveryConversation => "ticket-every-conversation",
+            SettingKey::PublicUrl => "public-url",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<SettingKey, SettingsError> {
+        let wanted = text.trim().to_ascii_lowercase().replace('_', "-");
+        SettingKey::ALL
+            .iter()
+            .copied()
+            .find(|key| key.as_str() == wanted)
+            .ok_or_else(|| SettingsError::UnknownKey(text.to_owned()))
+    }
+}
+
+/// Why a setting could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation or public-url")]
+    UnknownKey(String),
+    #[error("{key}: {why}")]
+    Invalid { key: &'static str, why: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Typed access to the settings table.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    store: Store,
+}
+
+impl Settings {
+    pub fn new(store: Store) -> Settings {
+        Settings { store }
+    }
+
+    /// The tag prefix (default `opencx`).
+    pub fn tag_prefix(&self) -> Result<String, StoreError> {
+        match self.store.setting(SettingKey::TagPrefix.as_str())? {
+            None => Ok(DEFAULT_TAG_PREFIX.to_owned()),
+            Some(value) => validate_prefix(&value).map_err(|why| {
+                StoreError::Corrupt(format!("setting tag-prefix = {value:?}: {why}"))
+            }),
+        }
+    }
+
+    /// Whether every conversation gets its ticket when it starts (default off: only at handoff).
+    pub fn ticket_every_conversation(&self) -> Result<bool, StoreError> {
+        match self
+            .store
+            .setting(SettingKey::TicketEveryConversation.as_str())?
+        {
+            None => Ok(false),
+            Some(value) => parse_bool(&value).map_err(|why| {
+                StoreError::Corrupt(format!(
+                    "setting ticket-every-conversation = {value:?}: {why}"
+                ))
+            }),
+        }
+    }
+
+    /// The base of "View session" links.
+    pub fn public_url(&self) -> Result<Url, StoreError> {
+        let value = self
+            .store
+            .setting(SettingKey::PublicUrl.as_str())?
+            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+        validate_url(&value)
+            .map_err(|why| StoreError::Corrupt(format!("setting public-url = {value:?}: {why}")))
+    }
+
+    /// A setting's value as text (the default when never set).
+    pub fn get(&self, key: SettingKey) -> Result<String, SettingsError> {
+        Ok(match key {
+            SettingKey::TagPrefix => self.tag_prefix()?,
+            SettingKey::TicketEveryConversation => self.ticket_every_conversation()?.to_string(),
+            SettingKey::PublicUrl => self.public_url()?.to_string(),
+        })
+    }
+
+    /// Validates, normalizes and stores a value; returns it as stored.
+    pub fn set(&self, key: SettingKey, value: &str) -> Result<String, SettingsError> {
+        let invalid = |why: String| SettingsError::Invalid {
+            key: key.as_str(),
+            why,
+        };
+        let stored = match key {
+            SettingKey::TagPrefix => validate_prefix(value).map_err(invalid)?,
+            SettingKey::TicketEveryConversation => parse_bool(value).map_err(invalid)?.to_string(),
+            SettingKey::PublicUrl => validate_url(value).map_err(invalid)?.to_string(),
+        };
+        self.store.set_setting(key.as_str(), &stored)?;
+        Ok(stored)
+    }
+}
+
+/// A prefix is already a valid Zendesk tag: lowercase letters, digits, `_` and `-`, starting with a letter or
+/// digit. Refused rather than rewritten, so the admin sees the tag they will filter on.
+fn validate_prefix(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let valid = !value.is_empty()
+        && value.chars().count() <= MAX_TAG_PREFIX_CHARS
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && value
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "{value:?} is not a tag prefix: use 1 to {MAX_TAG_PREFIX_CHARS} lowercase letters, digits, `_` or `-`, like opencx"
+        ))
+    }
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" | "1" => Ok(true),
+        "false" | "off" | "no" | "0" => Ok(false),
+        _ => Err(format!("{value:?} is not true or false")),
+    }
+}
+
+fn validate_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim()).map_err(|e| format!("{value:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "{value:?} is not an http(s) address such as https://relay.example.com"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{value:?} has a query or fragment; give the base address only"
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_checked_before_they_are_stored() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let settings = Settings::new(Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(settings.tag_prefix().ok().as_deref(), Some("opencx"));
+        assert_eq!(settings.ticket_every_conversation().ok(), Some(false));
+        // (key, value, stored or refused)
+        let table = [
+            ("tag-prefix", "acme_ai", Some("acme_ai")),
+            ("tag-prefix", "Acme AI", None),
+            ("tag-prefix", "", None),
+            ("tag_prefix", "_x", None),
+            ("ticket-every-conversation", "on", Some("true")),
+            ("ticket-every-conversation", "maybe", None),
+            (
+                "public-url",
+                "https://relay.example.com/base",
+                Some("https://relay.example.com/base"),
+            ),
+            ("public-url", "ftp://example.com", None),
+            ("public-url", "https://x.example/?a=1", None),
+        ];
+        for (key, value, expected) in table {
+            let key = SettingKey::parse(key).unwrap_or_else(|e| panic!("{e}"));
+            let outcome = settings.set(key, value);
+            assert_eq!(
+                outcome.as_ref().ok().map(String::as_str),
+                expected,
+                "{key:?} {value:?}: {outcome:?}"
+            );
+        }
+        assert_eq!(
+            settings.tag_prefix().ok().as_deref(),
+            Some("acme_ai"),
+            "refusals changed nothing"
+        );
+        assert_eq!(settings.ticket_every_conversation().ok(), Some(true));
+        assert!(matches!(
+            SettingKey::parse("colour"),
+            Err(SettingsError::UnknownKey(_))
+        ));
+    }
+}
