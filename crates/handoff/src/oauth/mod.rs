@@ -5,6 +5,7 @@
 //! - [`pkce`]: the authorize URL, its `state` and the PKCE verifier.
 //! - [`loopback`]: the one-shot `http://127.0.0.1:<port>/oauth/callback` listener that receives the code.
 //! - [`browser`]: the seam that opens the system browser (`HANDOFF_BROWSER` overrides it).
+//! - [`sign_in`]: the rule that one browser sign-in waits at a time.
 //! - [`session`]: the [`zendesk::TokenSource`] over the keychain pair: refresh before expiry, single flight,
 //!   persist before use, and the `reconnect_required` state.
 //!
@@ -16,6 +17,7 @@ pub mod browser;
 pub mod loopback;
 pub mod pkce;
 pub mod session;
+pub mod sign_in;
 
 use std::sync::Arc;
 
