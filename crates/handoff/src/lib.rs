@@ -10,6 +10,7 @@
 //! - [`connect`]: Verify & Save, check by check, with an API token or OAuth.
 //! - [`account`]: the saved connection signed in, its live check, and start-up recovery.
 //! - [`demo`]: the embedded simulator, connected, for trying the product without a Zendesk account.
+//! - [`panics`]: the panic hook the binaries install, so a panic reaches the log.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
@@ -20,6 +21,7 @@ pub mod connect;
 pub mod demo;
 pub mod keychain;
 pub mod oauth;
+pub mod panics;
 pub mod profile;
 pub mod store;
 pub mod subdomain;

@@ -138,6 +138,7 @@ pub struct TokenSet {
 impl TokenSet {
     /// The pair a token response carries, with its lifetimes turned into instants from `now`.
     pub fn from_response(response: &TokenResponse, now: Timestamp) -> TokenSet {
+        panic_point("token_response", response);
         let at = |seconds: Option<u64>| {
             seconds.and_then(|s| now.checked_add(SignedDuration::from_secs(s as i64)).ok())
         };
@@ -223,8 +224,15 @@ impl Cancel {
 
 /// Test-only fault injection: `HANDOFF_FAULT=refresh:<point>` aborts the process at that point of a refresh,
 /// as a crash or `kill -9` would (no destructor runs, nothing is flushed). The crash tests use it to prove that
-/// every point leaves either a working pair or the `reconnect_required` state.
+/// every point leaves either a working pair or the `reconnect_required` state. `HANDOFF_FAULT=panic:<point>`
+/// panics at one of [`PANIC_FAULT_POINTS`] instead, with a secret-bearing value in the message as a careless
+/// `expect("{response:?}")` would put it: the canary tests prove the panic output and the log hold no secret.
 pub const FAULT_VAR: &str = "HANDOFF_FAULT";
+
+/// Where `HANDOFF_FAULT=panic:<point>` panics. `token_response`: a token response (access and refresh token)
+/// has just arrived, during a sign-in, a client-credentials grant or a refresh; the confidential client's
+/// secret is in scope further up the stack.
+pub const PANIC_FAULT_POINTS: &[&str] = &["token_response"];
 
 /// The points of a refresh where a fault can be injected, in the order a refresh passes them.
 pub const REFRESH_FAULT_POINTS: &[&str] = &[
@@ -244,6 +252,18 @@ pub(crate) fn fault_point(point: &str) {
             eprintln!("handoff: {FAULT_VAR} aborts the process at refresh:{point}");
             std::process::abort();
         }
+    }
+}
+
+/// Release builds ignore the variable, like [`fault_point`]. The message formats `holding` with `Debug`, so a
+/// secret in it shows exactly as much as its `Debug` does.
+fn panic_point(point: &str, holding: &dyn std::fmt::Debug) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let wanted = std::env::var(FAULT_VAR).ok();
+    if wanted.as_deref().and_then(|w| w.strip_prefix("panic:")) == Some(point) {
+        panic!("{FAULT_VAR} panics at panic:{point} while holding {holding:?}");
     }
 }
 
