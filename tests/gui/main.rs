@@ -296,6 +296,17 @@ fn assert_kept_secret(
         log_files > 0,
         "the app's log file is in the data folder (else this grep proves nothing)"
     );
+    // The data folder goes with the test; its logs stay beside the launch's record for `scripts/test`'s sweep.
+    let kept = record.dir.join("logs");
+    std::fs::create_dir_all(&kept).unwrap_or_else(|e| panic!("{}: {e}", kept.display()));
+    for entry in std::fs::read_dir(data_dir.join("logs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let copy = kept.join(entry.file_name());
+        std::fs::copy(entry.path(), &copy).unwrap_or_else(|e| panic!("{}: {e}", copy.display()));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -527,7 +538,7 @@ async fn a_confidential_client_signs_in_after_a_denial_and_a_wrong_secret() {
     app.click("connect-oauth-submit").await;
     let url = browser.opened(&app).await;
     visit_in_browser(&sim, &url, RELAY_CLIENT, ConsentMode::Deny).await;
-    app.wait_for_attribute("check-authorization", "data-status", "failed")
+    app.wait_for_text("check-authorization", &["Access was denied in Zendesk"])
         .await;
     app.wait_for_text("connect-not-saved", &["Nothing was saved"])
         .await;
@@ -538,6 +549,11 @@ async fn a_confidential_client_signs_in_after_a_denial_and_a_wrong_secret() {
     app.click("connect-oauth-submit").await;
     let url = browser.opened(&app).await;
     visit_in_browser(&sim, &url, RELAY_CLIENT, ConsentMode::Approve).await;
+    app.wait_for_text(
+        "check-authorization",
+        &["Zendesk refused to exchange the authorization code"],
+    )
+    .await;
     app.wait_for_text("connect-not-saved", &["Nothing was saved"])
         .await;
     app.screenshot("13-oauth-wrong-secret").await;
