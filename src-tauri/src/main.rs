@@ -11,6 +11,8 @@ mod browser;
 mod commands;
 mod dto;
 mod error;
+#[cfg(debug_assertions)]
+mod ipc_log;
 mod logs;
 mod state;
 
@@ -35,6 +37,7 @@ fn run() -> Result<(), String> {
 
     let app_state = state::AppState::open()?;
     let _log_guard = logs::init(&app_state.profile.logs_dir());
+    handoff::panics::route_to_log();
     tracing::info!(data_dir = %app_state.profile.data_dir().display(), "starting");
     let autostart = match std::env::args().any(|arg| arg == "--demo-if-unconfigured") {
         true => Autostart::WhenUnconfigured,
@@ -43,20 +46,12 @@ fn run() -> Result<(), String> {
     state::recover_refresh(&runtime, &app_state);
     state::resume_demo(&runtime, &app_state, autostart);
 
-    tauri::Builder::default()
+    let builder = tauri::Builder::default()
         // Registered for its Rust API only (OAuth sign-in opens the browser from Rust); the capability grants
         // the window none of its commands.
         .plugin(tauri_plugin_opener::init())
-        .manage(app_state)
-        .invoke_handler(tauri::generate_handler![
-            commands::connect::get_connection,
-            commands::connect::normalize_subdomain,
-            commands::connect::lookup_agent,
-            commands::connect::verify_and_save,
-            commands::connect::sign_in_with_zendesk,
-            commands::connect::cancel_sign_in,
-            commands::connect::start_demo,
-        ])
+        .manage(app_state);
+    commands::register(builder)?
         .run(tauri::generate_context!())
         .map_err(|error| format!("the window failed: {error}"))
 }

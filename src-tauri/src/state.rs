@@ -3,7 +3,7 @@
 use handoff::clock::Clock;
 use handoff::demo::{Autostart, Demo};
 use handoff::keychain::SecretStoreKind;
-use handoff::oauth::Cancel;
+use handoff::oauth::sign_in::SignInSlot;
 use handoff::profile::{self, Profile};
 use tokio::sync::Mutex;
 
@@ -14,7 +14,7 @@ pub struct AppState {
     /// The embedded sandbox account while demo mode runs; dropping it stops the simulator.
     pub demo: Mutex<Option<Demo>>,
     /// The sign-in waiting for the browser, so the Cancel button can end it.
-    pub sign_in: std::sync::Mutex<Option<Cancel>>,
+    pub sign_in: SignInSlot,
 }
 
 impl AppState {
@@ -31,26 +31,8 @@ impl AppState {
             profile,
             clock: Clock::from_env()?,
             demo: Mutex::new(None),
-            sign_in: std::sync::Mutex::new(None),
+            sign_in: SignInSlot::new(),
         })
-    }
-
-    /// Starts tracking a new sign-in (cancelling one still waiting: only one browser sign-in at a time).
-    pub fn begin_sign_in(&self) -> Cancel {
-        let cancel = Cancel::new();
-        if let Ok(mut slot) = self.sign_in.lock() {
-            if let Some(previous) = slot.replace(cancel.clone()) {
-                previous.cancel();
-            }
-        }
-        cancel
-    }
-
-    /// Ends the sign-in that waits for the browser, if any.
-    pub fn cancel_sign_in(&self) {
-        if let Some(cancel) = self.sign_in.lock().ok().and_then(|mut slot| slot.take()) {
-            cancel.cancel();
-        }
     }
 }
 

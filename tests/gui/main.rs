@@ -1,17 +1,28 @@
 //! The console window, driven for real: WebDriver clicks and types into the app a user would run, which talks
 //! to a simulator this test started, stores its token in the real keychain and its settings in real SQLite.
+//!
+//! Every launch logs at `trace` (`HANDOFF_LOG`) and records what it sends its window (`HANDOFF_IPC_LOG`); each
+//! test ends with [`assert_kept_secret`], which greps that record, the app's output and every file of the data
+//! folder (SQLite, logs) for every secret of the run: the simulator's tokens, codes and client secrets, and the
+//! wrong ones the test typed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use e2e::App;
+use e2e::{App, LaunchRecord};
 use handoff::keychain::{SecretName, SecretStoreKind};
 use handoff::profile::Profile;
 use tokio::sync::Mutex;
-use zendesk_sim::{ConsentMode, RunningSimulator, SimConfig, CONSOLE_CLIENT};
+use zendesk_sim::{ConsentMode, RunningSimulator, SimConfig, CONSOLE_CLIENT, RELAY_CLIENT};
 
 /// A token no test types by accident, grepped for in every file and IPC response the app produced.
 const CANARY_TOKEN: &str = "canaryGuiTok3nV7pQ2xLm9sKd4hRw8bNc1tYf6jZe";
+/// The token of the wrong-token path: refused, and then kept out of everything like a real one.
+const WRONG_TOKEN: &str = "canaryGuiWr0ngTok3nQ5vLx8mZp2sKd7hRb4nYc1";
+/// The confidential client's secret, and a wrong one typed before it.
+const CLIENT_SECRET: &str = "canaryGuiCl1entSecr3tH6wPq9zXm2vLk5sRd8nBt";
+const WRONG_CLIENT_SECRET: &str = "canaryGuiWr0ngSecr3tT3yMv6pQz9xLc2kSd5hRn";
 
 /// One window at a time: two WebKit windows at once on a 2-core machine only make each other time out.
 static ONE_WINDOW: Mutex<()> = Mutex::const_new(());
@@ -19,6 +30,7 @@ static ONE_WINDOW: Mutex<()> = Mutex::const_new(());
 async fn simulator() -> RunningSimulator {
     let config = SimConfig {
         admin_token: Some(CANARY_TOKEN.to_owned()),
+        oauth_relay_secret: Some(CLIENT_SECRET.to_owned()),
         ..SimConfig::default()
     };
     zendesk_sim::spawn(config)
@@ -26,25 +38,28 @@ async fn simulator() -> RunningSimulator {
         .unwrap_or_else(|error| panic!("simulator: {error}"))
 }
 
-async fn launch(data_dir: &tempfile::TempDir) -> App {
-    launch_with(data_dir, &[]).await
+async fn launch(label: &str, data_dir: &tempfile::TempDir) -> App {
+    launch_with(label, data_dir, &[]).await
 }
 
-async fn launch_with(data_dir: &tempfile::TempDir, env: &[(&str, &str)]) -> App {
+/// Opens the app on `data_dir`, logging at `trace` so the canary sees everything the app, the core and their
+/// libraries would ever log.
+async fn launch_with(label: &str, data_dir: &tempfile::TempDir, env: &[(&str, &str)]) -> App {
     let dir = data_dir.path().to_str().unwrap_or_default().to_owned();
     let mut env = env.to_vec();
     env.push(("HANDOFF_DATA_DIR", &dir));
-    let app = App::launch(&env).await;
-    app.record_ipc().await;
-    app
+    env.push(("HANDOFF_LOG", "trace"));
+    App::launch(label, &env).await
 }
 
 /// The system browser's stand-in: `HANDOFF_BROWSER` names a script that only writes down the URL the app asks
-/// to open; the test then plays the admin in the browser (see [`approve_in_browser`]).
+/// to open; the test then plays the admin in the browser (see [`visit_in_browser`]).
 struct StandInBrowser {
     _dir: tempfile::TempDir,
     script: String,
-    urls: PathBuf,
+    urls: std::path::PathBuf,
+    /// How many URLs the test has taken, so each sign-in waits for its own.
+    taken: AtomicUsize,
 }
 
 impl StandInBrowser {
@@ -64,15 +79,17 @@ impl StandInBrowser {
             script: script.to_string_lossy().into_owned(),
             _dir: dir,
             urls,
+            taken: AtomicUsize::new(0),
         }
     }
 
-    /// The next URL the app asked to open, waiting up to 30 s.
+    /// The next URL the app asked to open (one it has not returned before), waiting up to 30 s.
     async fn opened(&self, app: &App) -> reqwest::Url {
+        let wanted = self.taken.fetch_add(1, Ordering::Relaxed);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let written = std::fs::read_to_string(&self.urls).unwrap_or_default();
-            if let Some(line) = written.lines().next_back() {
+            if let Some(line) = written.lines().nth(wanted) {
                 return reqwest::Url::parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
             }
             if Instant::now() >= deadline {
@@ -87,9 +104,14 @@ impl StandInBrowser {
     }
 }
 
-/// Plays the admin in the browser: checks the sign-in URL the app opened, approves in the simulator, and
-/// follows the redirect to the app's loopback listener, which answers "You can close this tab".
-async fn approve_in_browser(sim: &RunningSimulator, url: &reqwest::Url) {
+/// Plays the admin in the browser: checks the sign-in URL the app opened for `client`, answers the consent page
+/// with `consent`, and follows the redirect to the app's loopback listener. Returns that page's text.
+async fn visit_in_browser(
+    sim: &RunningSimulator,
+    url: &reqwest::Url,
+    client: &str,
+    consent: ConsentMode,
+) -> String {
     let param = |key: &str| {
         url.query_pairs()
             .find(|(k, _)| k == key)
@@ -101,24 +123,28 @@ async fn approve_in_browser(sim: &RunningSimulator, url: &reqwest::Url) {
             .starts_with(&format!("{}/oauth/authorizations/new?", sim.base_url)),
         "{url}"
     );
-    assert_eq!(param("client_id"), CONSOLE_CLIENT);
+    assert_eq!(param("client_id"), client);
     assert_eq!(param("code_challenge_method"), "S256");
     assert!(
         param("redirect_uri").starts_with("http://127.0.0.1:"),
         "{url}"
     );
     assert!(param("scope").contains("tickets:write"), "{url}");
-    sim.sim.set_oauth_consent(ConsentMode::Approve);
+    sim.sim.set_oauth_consent(consent);
     let page = reqwest::get(url.as_str())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(page.status().as_u16(), 200);
-    let text = page.text().await.unwrap_or_default();
+    page.text().await.unwrap_or_default()
+}
+
+/// Approves the sign-in of the console's public client in the browser.
+async fn approve_in_browser(sim: &RunningSimulator, url: &reqwest::Url) {
+    let text = visit_in_browser(sim, url, CONSOLE_CLIENT, ConsentMode::Approve).await;
     assert!(text.contains("You can close this tab"), "{text}");
 }
 
-/// Every secret the profile's keychain holds for the connection, to grep for.
-async fn stored_secrets(data_dir: &Path) -> Vec<String> {
+/// The access and refresh tokens the profile's keychain holds for the connection.
+async fn stored_tokens(data_dir: &Path) -> Vec<String> {
     let profile =
         Profile::open(data_dir, SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
     let keychain = profile.keychain().unwrap_or_else(|e| panic!("{e}"));
@@ -139,6 +165,41 @@ async fn stored_secrets(data_dir: &Path) -> Vec<String> {
     secrets
 }
 
+/// Every secret of the sandbox the app runs for `data_dir`, asked of its simulator (`/_sim/secrets`) while the
+/// app, and so the simulator, still runs.
+async fn sandbox_secrets(data_dir: &Path) -> Vec<String> {
+    let profile =
+        Profile::open(data_dir, SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
+    let connection = profile
+        .connection()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("the sandbox is saved"));
+    let url = format!(
+        "{}/_sim/secrets",
+        connection.base_url.as_str().trim_end_matches('/')
+    );
+    let listed: serde_json::Value = reqwest::get(&url)
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let secrets: Vec<String> = listed["secrets"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        !secrets.is_empty(),
+        "the sandbox has secrets to look for: {listed}"
+    );
+    secrets
+}
+
 async fn fill_token_form(app: &App, sim: &RunningSimulator, token: &str) {
     app.click("welcome-connect").await;
     app.click("connect-tab-token").await;
@@ -152,30 +213,100 @@ async fn fill_token_form(app: &App, sim: &RunningSimulator, token: &str) {
     app.type_into("connect-base-url", &sim.base_url).await;
 }
 
-/// Nothing the app wrote, and nothing it sent to its window, holds the token.
-async fn assert_token_kept_secret(app: &App, data_dir: &tempfile::TempDir) {
-    assert_kept_secret(app, data_dir, CANARY_TOKEN).await;
+/// What a flow must have sent its window: answers to these commands, and with `streamed`, checks on a channel.
+/// The canary is only as good as its record: an empty or partial record fails here.
+struct Crossed<'a> {
+    commands: &'a [&'a str],
+    streamed: bool,
 }
 
-/// Nothing the app wrote, and nothing it sent to its window, holds `secret`.
-async fn assert_kept_secret(app: &App, data_dir: &tempfile::TempDir, secret: &str) {
-    assert!(!secret.is_empty(), "a secret to look for");
-    for response in app.ipc_log().await {
+/// Nothing the app sent its window (every command's answer and channel message, from the start-up
+/// `get_connection` on), nothing it printed, and no file of its data folder (SQLite, the trace-level log) holds
+/// any of `secrets`. Call it after [`App::quit`], when the app has written everything it will.
+fn assert_kept_secret(
+    record: &LaunchRecord,
+    data_dir: &Path,
+    secrets: &[String],
+    crossed: Crossed<'_>,
+) {
+    assert!(
+        !secrets.is_empty() && secrets.iter().all(|secret| secret.len() >= 16),
+        "secrets to look for, each long enough not to match by chance: {secrets:?}"
+    );
+    e2e::note_secrets(secrets);
+
+    let log = record.ipc_log();
+    for command in crossed.commands {
         assert!(
-            !response.contains(secret),
-            "an IPC response carried a secret: {response}"
+            log.iter().any(|entry| entry["command"] == *command
+                && (entry.get("ok").is_some() || entry.get("error").is_some())),
+            "the IPC record holds no answer to `{command}`: {log:#?}"
         );
     }
-    let mut pending = vec![data_dir.path().to_owned()];
+    if crossed.streamed {
+        assert!(
+            log.iter()
+                .any(|entry| entry.get("channel").is_some() && entry["message"]["id"].is_string()),
+            "the IPC record holds no streamed check: {log:#?}"
+        );
+    }
+    for entry in &log {
+        let line = entry.to_string();
+        for secret in secrets {
+            assert!(
+                !line.contains(secret.as_str()),
+                "the app sent its window a secret: {line}"
+            );
+        }
+    }
+
+    let output = record.output();
+    assert!(
+        output.contains("handoff_console"),
+        "the app's terminal log is captured (else this grep proves nothing): {}",
+        record.dir.display()
+    );
+    for secret in secrets {
+        assert!(
+            !output.contains(secret.as_str()),
+            "the app printed a secret (see {})",
+            record.dir.join("output.log").display()
+        );
+    }
+
+    let mut pending = vec![data_dir.to_owned()];
+    let mut log_files = 0;
     while let Some(path) = pending.pop() {
         if path.is_dir() {
             for entry in std::fs::read_dir(&path).into_iter().flatten().flatten() {
                 pending.push(entry.path());
             }
         } else if let Ok(bytes) = std::fs::read(&path) {
-            let leaked = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
-            assert!(!leaked, "{} holds a secret", path.display());
+            if path.extension().is_some_and(|ext| ext == "log") && !bytes.is_empty() {
+                log_files += 1;
+            }
+            for secret in secrets {
+                let leaked = bytes
+                    .windows(secret.len())
+                    .any(|window| window == secret.as_bytes());
+                assert!(!leaked, "{} holds a secret", path.display());
+            }
         }
+    }
+    assert!(
+        log_files > 0,
+        "the app's log file is in the data folder (else this grep proves nothing)"
+    );
+    // The data folder goes with the test; its logs stay beside the launch's record for `scripts/test`'s sweep.
+    let kept = record.dir.join("logs");
+    std::fs::create_dir_all(&kept).unwrap_or_else(|e| panic!("{}: {e}", kept.display()));
+    for entry in std::fs::read_dir(data_dir.join("logs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let copy = kept.join(entry.file_name());
+        std::fs::copy(entry.path(), &copy).unwrap_or_else(|e| panic!("{}: {e}", copy.display()));
     }
 }
 
@@ -185,7 +316,7 @@ async fn connect_with_an_api_token_and_find_it_after_a_restart() {
     let sim = simulator().await;
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
 
-    let app = launch(&data_dir).await;
+    let app = launch("api-token", &data_dir).await;
     app.find("welcome-demo").await;
     app.screenshot("01-welcome").await;
     fill_token_form(&app, &sim, CANARY_TOKEN).await;
@@ -196,10 +327,15 @@ async fn connect_with_an_api_token_and_find_it_after_a_restart() {
     app.wait_for_text("status-bar", &["d3v-sim.zendesk.com"])
         .await;
     app.screenshot("03-connected").await;
-    assert_token_kept_secret(&app, &data_dir).await;
+    let record = app.record.clone();
     app.quit().await;
+    let crossed = Crossed {
+        commands: &["get_connection", "normalize_subdomain", "verify_and_save"],
+        streamed: true,
+    };
+    assert_kept_secret(&record, data_dir.path(), &sim.sim.secrets(), crossed);
 
-    let restarted = launch(&data_dir).await;
+    let restarted = launch("api-token-restarted", &data_dir).await;
     let text = restarted
         .wait_for_text(
             "connected",
@@ -211,8 +347,13 @@ async fn connect_with_an_api_token_and_find_it_after_a_restart() {
         "the legacy-token deadline is shown: {text}"
     );
     restarted.screenshot("04-connected-after-restart").await;
-    assert_token_kept_secret(&restarted, &data_dir).await;
+    let record = restarted.record.clone();
     restarted.quit().await;
+    let crossed = Crossed {
+        commands: &["get_connection"],
+        streamed: false,
+    };
+    assert_kept_secret(&record, data_dir.path(), &sim.sim.secrets(), crossed);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -221,8 +362,8 @@ async fn a_wrong_token_is_named_and_nothing_is_saved() {
     let sim = simulator().await;
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
 
-    let app = launch(&data_dir).await;
-    fill_token_form(&app, &sim, "this-is-not-the-token").await;
+    let app = launch("wrong-token", &data_dir).await;
+    fill_token_form(&app, &sim, WRONG_TOKEN).await;
     app.click("connect-submit").await;
     app.wait_for_attribute("check-credentials", "data-status", "failed")
         .await;
@@ -236,6 +377,7 @@ async fn a_wrong_token_is_named_and_nothing_is_saved() {
     app.wait_for_attribute("check-keychain", "data-status", "skipped")
         .await;
     app.screenshot("05-wrong-token").await;
+    let record = app.record.clone();
     app.quit().await;
 
     let profile =
@@ -254,6 +396,13 @@ async fn a_wrong_token_is_named_and_nothing_is_saved() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(stored.is_none(), "no token may reach the keychain");
+    let mut secrets = sim.sim.secrets();
+    secrets.push(WRONG_TOKEN.to_owned());
+    let crossed = Crossed {
+        commands: &["get_connection", "verify_and_save"],
+        streamed: true,
+    };
+    assert_kept_secret(&record, data_dir.path(), &secrets, crossed);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -261,31 +410,44 @@ async fn the_sandbox_account_connects_in_one_click() {
     let _window = ONE_WINDOW.lock().await;
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
 
-    let app = launch(&data_dir).await;
+    let app = launch("sandbox", &data_dir).await;
     app.click("welcome-demo").await;
     app.wait_for_text("connected", &["Connected", "Ada Admin"])
         .await;
     app.wait_for_text("status-bar", &["Demo"]).await;
     app.screenshot("06-demo").await;
+    let mut secrets = sandbox_secrets(data_dir.path()).await;
+    let record = app.record.clone();
     app.quit().await;
+    let crossed = Crossed {
+        commands: &["get_connection", "start_demo"],
+        streamed: false,
+    };
+    assert_kept_secret(&record, data_dir.path(), &secrets, crossed);
 
     // The sandbox's simulator ended with the app; a restart brings up a new one and reconnects.
-    let restarted = launch(&data_dir).await;
+    let restarted = launch("sandbox-restarted", &data_dir).await;
     restarted
         .wait_for_text("connected", &["Connected", "Ada Admin"])
         .await;
+    secrets.extend(sandbox_secrets(data_dir.path()).await);
+    let record = restarted.record.clone();
     restarted.quit().await;
+    let crossed = Crossed {
+        commands: &["get_connection"],
+        streamed: false,
+    };
+    assert_kept_secret(&record, data_dir.path(), &secrets, crossed);
 }
 
-async fn fill_oauth_form(app: &App, sim: &RunningSimulator) {
+async fn fill_oauth_form(app: &App, sim: &RunningSimulator, client: &str) {
     app.type_into("connect-oauth-subdomain", "d3v-sim").await;
     app.wait_for_text(
         "connect-oauth-subdomain-normalized",
         &["d3v-sim.zendesk.com"],
     )
     .await;
-    app.type_into("connect-oauth-client-id", CONSOLE_CLIENT)
-        .await;
+    app.type_into("connect-oauth-client-id", client).await;
     app.click("connect-oauth-advanced").await;
     app.type_into("connect-oauth-base-url", &sim.base_url).await;
 }
@@ -299,11 +461,11 @@ async fn connect_with_oauth_through_the_browser() {
     let browser = StandInBrowser::new();
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
 
-    let app = launch_with(&data_dir, &[("HANDOFF_BROWSER", &browser.script)]).await;
+    let app = launch_with("oauth", &data_dir, &[("HANDOFF_BROWSER", &browser.script)]).await;
     app.click("welcome-connect").await;
     app.wait_for_attribute("connect-tab-oauth", "aria-selected", "true")
         .await;
-    fill_oauth_form(&app, &sim).await;
+    fill_oauth_form(&app, &sim, CONSOLE_CLIENT).await;
     app.screenshot("07-oauth-form").await;
     app.click("connect-oauth-submit").await;
 
@@ -331,14 +493,22 @@ async fn connect_with_oauth_through_the_browser() {
     app.wait_for_text("status-bar", &["d3v-sim.zendesk.com", "Ada Admin"])
         .await;
     app.screenshot("09-oauth-connected").await;
-    let secrets = stored_secrets(data_dir.path()).await;
-    assert_eq!(secrets.len(), 2, "the token pair is in the keychain");
-    for secret in &secrets {
-        assert_kept_secret(&app, &data_dir, secret).await;
-    }
+    let stored = stored_tokens(data_dir.path()).await;
+    assert_eq!(stored.len(), 2, "the token pair is in the keychain");
+    let secrets = sim.sim.secrets();
+    assert!(
+        stored.iter().all(|token| secrets.contains(token)),
+        "the simulator lists the pair it issued"
+    );
+    let record = app.record.clone();
     app.quit().await;
+    let crossed = Crossed {
+        commands: &["get_connection", "sign_in_with_zendesk"],
+        streamed: true,
+    };
+    assert_kept_secret(&record, data_dir.path(), &secrets, crossed);
 
-    let restarted = launch(&data_dir).await;
+    let restarted = launch("oauth-restarted", &data_dir).await;
     restarted
         .wait_for_text(
             "connected",
@@ -346,6 +516,144 @@ async fn connect_with_oauth_through_the_browser() {
         )
         .await;
     restarted.quit().await;
+}
+
+/// A confidential client through the window, after its two failure paths: the admin denies in the browser,
+/// then the secret typed is wrong, then it is right. The client secret, the wrong one and every token and code
+/// the simulator handed out stay out of everything the app wrote.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_confidential_client_signs_in_after_a_denial_and_a_wrong_secret() {
+    let _window = ONE_WINDOW.lock().await;
+    let sim = simulator().await;
+    let browser = StandInBrowser::new();
+    let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+
+    let app = launch_with(
+        "oauth-confidential",
+        &data_dir,
+        &[("HANDOFF_BROWSER", &browser.script)],
+    )
+    .await;
+    app.click("welcome-connect").await;
+    fill_oauth_form(&app, &sim, RELAY_CLIENT).await;
+    app.type_into("connect-oauth-client-secret", CLIENT_SECRET)
+        .await;
+    app.click("connect-oauth-submit").await;
+    let url = browser.opened(&app).await;
+    visit_in_browser(&sim, &url, RELAY_CLIENT, ConsentMode::Deny).await;
+    app.wait_for_text("check-authorization", &["Access was denied in Zendesk"])
+        .await;
+    app.wait_for_text("connect-not-saved", &["Nothing was saved"])
+        .await;
+    app.screenshot("12-oauth-denied").await;
+
+    app.type_into("connect-oauth-client-secret", WRONG_CLIENT_SECRET)
+        .await;
+    app.click("connect-oauth-submit").await;
+    let url = browser.opened(&app).await;
+    visit_in_browser(&sim, &url, RELAY_CLIENT, ConsentMode::Approve).await;
+    app.wait_for_text(
+        "check-authorization",
+        &["Zendesk refused to exchange the authorization code"],
+    )
+    .await;
+    app.wait_for_text("connect-not-saved", &["Nothing was saved"])
+        .await;
+    app.screenshot("13-oauth-wrong-secret").await;
+
+    app.type_into("connect-oauth-client-secret", CLIENT_SECRET)
+        .await;
+    app.click("connect-oauth-submit").await;
+    let url = browser.opened(&app).await;
+    visit_in_browser(&sim, &url, RELAY_CLIENT, ConsentMode::Approve).await;
+    app.wait_for_text("connected", &["Connected", "OAuth, client handoff_relay"])
+        .await;
+    app.screenshot("14-oauth-confidential-connected").await;
+    let mut secrets = sim.sim.secrets();
+    assert!(secrets.iter().any(|secret| secret == CLIENT_SECRET));
+    secrets.push(WRONG_CLIENT_SECRET.to_owned());
+    let record = app.record.clone();
+    app.quit().await;
+    let crossed = Crossed {
+        commands: &["get_connection", "sign_in_with_zendesk"],
+        streamed: true,
+    };
+    assert_kept_secret(&record, data_dir.path(), &secrets, crossed);
+}
+
+/// A panic while a token response is in scope (`HANDOFF_FAULT=panic:token_response`, honoured by debug builds
+/// only, puts the response's `Debug` form in the message as a careless `expect` would) reaches the app's log
+/// file through its panic hook, and neither that log, the app's output nor its IPC record holds a secret.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panic_in_a_command_reaches_the_log_without_a_secret() {
+    let _window = ONE_WINDOW.lock().await;
+    let sim = simulator().await;
+    let browser = StandInBrowser::new();
+    let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [
+        ("HANDOFF_BROWSER", browser.script.as_str()),
+        ("HANDOFF_FAULT", "panic:token_response"),
+    ];
+
+    let app = launch_with("panic", &data_dir, &env).await;
+    let before = sim.sim.secrets().len();
+    app.click("welcome-connect").await;
+    fill_oauth_form(&app, &sim, RELAY_CLIENT).await;
+    app.type_into("connect-oauth-client-secret", CLIENT_SECRET)
+        .await;
+    app.click("connect-oauth-submit").await;
+    let url = browser.opened(&app).await;
+    visit_in_browser(&sim, &url, RELAY_CLIENT, ConsentMode::Approve).await;
+
+    let logs = data_dir.path().join("logs");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let panic_line = loop {
+        let logged = std::fs::read_dir(&logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .collect::<String>();
+        if let Some(line) = logged
+            .lines()
+            .find(|line| line.contains("handoff::panic") && line.contains("panicked"))
+        {
+            break line.to_owned();
+        }
+        if Instant::now() >= deadline {
+            let shot = app.screenshot("failed-panic-not-logged").await;
+            panic!(
+                "no panic reached the log in {} (see {})",
+                logs.display(),
+                shot.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        panic_line.contains("HANDOFF_FAULT panics at panic:token_response")
+            && panic_line.contains("SecretString(<redacted>)"),
+        "the log holds the panic with its token response redacted: {panic_line}"
+    );
+    let record = app.record.clone();
+    app.quit().await;
+    assert!(
+        record
+            .output()
+            .contains("HANDOFF_FAULT panics at panic:token_response"),
+        "the panic message reached the terminal too"
+    );
+    let secrets = sim.sim.secrets();
+    assert_eq!(
+        secrets.len(),
+        before + 4,
+        "the sign-in's code and verifier, and the pair the panic held, join the seeded tokens and secret"
+    );
+    let crossed = Crossed {
+        commands: &["get_connection"],
+        streamed: true,
+    };
+    assert_kept_secret(&record, data_dir.path(), &secrets, crossed);
 }
 
 /// The legacy banner counts the days from the app's clock (injected: 2027-03-31, 30 days before the deadline),
@@ -365,7 +673,7 @@ async fn the_legacy_banner_counts_the_days_and_moves_the_connection_to_oauth() {
         ("HANDOFF_NOW", "2027-03-31T12:00:00Z"),
     ];
 
-    let app = launch_with(&data_dir, &env).await;
+    let app = launch_with("move-to-oauth", &data_dir, &env).await;
     fill_token_form(&app, &sim, CANARY_TOKEN).await;
     app.type_into("connect-default-agent", &agent.user_id.to_string())
         .await;
@@ -426,6 +734,16 @@ async fn the_legacy_banner_counts_the_days_and_moves_the_connection_to_oauth() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(legacy.is_none(), "the retired API token left the keychain");
-    assert_token_kept_secret(&app, &data_dir).await;
+    let record = app.record.clone();
     app.quit().await;
+    let crossed = Crossed {
+        commands: &[
+            "get_connection",
+            "lookup_agent",
+            "verify_and_save",
+            "sign_in_with_zendesk",
+        ],
+        streamed: true,
+    };
+    assert_kept_secret(&record, data_dir.path(), &sim.sim.secrets(), crossed);
 }

@@ -3,11 +3,15 @@
 //! display and the keyring; this crate starts the driver and the app).
 //!
 //! Each [`App`] launch gets its own tauri-driver on free ports, with the app's environment (data folder) set
-//! on the driver, because WebKitWebDriver passes its environment on to the app it starts.
+//! on the driver, because WebKitWebDriver passes its environment on to the app it starts. Each launch also
+//! gets a folder under the artifacts: `ipc.jsonl`, the app's record of every answer and channel message it
+//! sent the window (`HANDOFF_IPC_LOG`, kept by debug builds), and `output.log`, what the driver, WebKitWebDriver
+//! and the app wrote to their standard output and error. Tests grep both for secrets.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
@@ -98,23 +102,67 @@ impl Drop for Driver {
 pub struct App {
     pub client: Client,
     driver: Driver,
+    /// What this launch sent its window and printed; outlives [`App::quit`].
+    pub record: LaunchRecord,
 }
 
+/// A launch's folder under the artifacts: `ipc.jsonl` and `output.log`.
+#[derive(Debug, Clone)]
+pub struct LaunchRecord {
+    pub dir: PathBuf,
+}
+
+impl LaunchRecord {
+    /// Every answer and channel message the app sent its window since it started, one JSON object each
+    /// (`{"command", "ok" | "error"}` or `{"channel", "index", "message"}`), as the app recorded them.
+    pub fn ipc_log(&self) -> Vec<serde_json::Value> {
+        let path = self.dir.join("ipc.jsonl");
+        std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("{}: {e}: {line}", path.display()))
+            })
+            .collect()
+    }
+
+    /// What the app (and the driver in front of it) printed: the app's terminal log among it.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(self.dir.join("output.log")).unwrap_or_default()
+    }
+}
+
+/// Numbers launches, so two launches of one test keep apart folders.
+static LAUNCHES: AtomicUsize = AtomicUsize::new(0);
+
 impl App {
-    /// Starts tauri-driver with `env` and opens the app. Panics with what to install when a part is missing.
-    pub async fn launch(env: &[(&str, &str)]) -> App {
+    /// Starts tauri-driver with `env` and opens the app, recording what it sends its window and prints under
+    /// `<artifacts>/launches/<label>-<pid>-<n>`. Panics with what to install when a part is missing.
+    pub async fn launch(label: &str, env: &[(&str, &str)]) -> App {
         let binary = app_binary();
         assert!(
             binary.exists(),
             "{} is missing: run `cargo build -p handoff-console` first",
             binary.display()
         );
+        let launch = LAUNCHES.fetch_add(1, Ordering::Relaxed);
+        let record_dir = artifacts_dir()
+            .join("launches")
+            .join(format!("{label}-{}-{launch}", std::process::id()));
+        std::fs::create_dir_all(&record_dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", record_dir.display()));
+        let ipc_log = record_dir.join("ipc.jsonl");
+        let output = std::fs::File::create(record_dir.join("output.log"))
+            .unwrap_or_else(|e| panic!("{}: {e}", record_dir.display()));
+        let output_too = output.try_clone().unwrap_or_else(|e| panic!("{e}"));
         let (port, native_port) = (free_port(), free_port());
         let driver = Driver(Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .env("HANDOFF_IPC_LOG", &ipc_log)
+            .stdout(output)
+            .stderr(output_too)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start tauri-driver (cargo install tauri-driver --version '^2'): {e}")));
         // tauri-driver listens before WebKitWebDriver does, and a session request sent in between fails.
@@ -139,7 +187,11 @@ impl App {
                 .await
             {
                 Ok(client) => {
-                    let app = App { client, driver };
+                    let app = App {
+                        client,
+                        driver,
+                        record: LaunchRecord { dir: record_dir },
+                    };
                     app.wait_for_document().await;
                     return app;
                 }
@@ -249,49 +301,33 @@ impl App {
         path
     }
 
-    /// Records every IPC response the UI receives from now on, so a test can inspect what crossed the boundary.
-    pub async fn record_ipc(&self) {
-        let script = r#"
-            const internals = window.__TAURI_INTERNALS__;
-            window.__ipcLog = [];
-            const invoke = internals.invoke.bind(internals);
-            internals.invoke = async (cmd, args, options) => {
-              try {
-                const result = await invoke(cmd, args, options);
-                window.__ipcLog.push(JSON.stringify({ cmd, result }));
-                return result;
-              } catch (error) {
-                window.__ipcLog.push(JSON.stringify({ cmd, error }));
-                throw error;
-              }
-            };
-        "#;
-        self.client
-            .execute(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("cannot record IPC: {e}"));
-    }
-
-    /// The IPC responses recorded since [`App::record_ipc`].
-    pub async fn ipc_log(&self) -> Vec<String> {
-        let value = self
-            .client
-            .execute("return window.__ipcLog || [];", vec![])
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        value
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     /// Closes the window and stops the driver.
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;
         self.driver.stop();
+    }
+}
+
+/// Names the file (outside the artifacts) where tests list every secret of their run, one a line, so
+/// `scripts/test`'s final sweep greps everything the run left behind for each of them.
+pub const TEST_SECRETS_VAR: &str = "HANDOFF_TEST_SECRETS";
+
+/// Appends `secrets` to the file [`TEST_SECRETS_VAR`] names; nothing when it is unset (a single test run by hand).
+pub fn note_secrets(secrets: &[String]) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os(TEST_SECRETS_VAR) else {
+        return;
+    };
+    let lines: String = secrets.iter().map(|secret| format!("{secret}\n")).collect();
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(lines.as_bytes()));
+    if let Err(error) = written {
+        panic!(
+            "cannot note the run's secrets in {}: {error}",
+            PathBuf::from(path).display()
+        );
     }
 }

@@ -18,6 +18,7 @@
 //! - [`session`]: sessions, their turns and validation; what a handoff derives (language, sentiment, summary).
 //! - [`handoff`]: the handoff engine: ticket content and tags, "View session" links, the durable queue's worker,
 //!   assist notes.
+//! - [`panics`]: the panic hook the binaries install, so a panic reaches the log.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
@@ -31,6 +32,7 @@ pub mod handoff;
 pub mod keychain;
 pub mod message;
 pub mod oauth;
+pub mod panics;
 pub mod profile;
 pub mod relay;
 pub mod server;

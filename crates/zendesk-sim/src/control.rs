@@ -63,6 +63,7 @@ pub(crate) async fn handle(sim: &Simulator, method: &Method, path: &str, body: &
             sim.clear_requests();
             Reply::empty(StatusCode::NO_CONTENT)
         }
+        ("GET", ["secrets"]) => Reply::ok(json!({"secrets": sim.secrets()})),
         ("GET", ["deliveries"]) => Reply::ok(json!({"deliveries": sim.deliveries_json()})),
         ("POST", ["tickets", id, "comments"]) => agent_comment(sim, id, &input),
         ("GET", ["faults"]) => {

@@ -220,6 +220,33 @@ impl Simulator {
         self.account().oauth.clients()
     }
 
+    /// Every secret the account has handed out or been shown so far: the users' API tokens, the OAuth clients'
+    /// secrets, the webhooks' signing secrets, and each authorization code, PKCE verifier, access and refresh
+    /// token (revoked and expired ones included). Tests grep everything a client wrote for each of them;
+    /// `GET /_sim/secrets` is the twin for a simulator in another process (the console's sandbox).
+    pub fn secrets(&self) -> Vec<String> {
+        let account = self.account();
+        let api_tokens = account.users.values().flat_map(|user| {
+            user.api_tokens
+                .iter()
+                .map(|token| token.expose().to_owned())
+        });
+        let client_secrets = account
+            .oauth
+            .clients()
+            .into_iter()
+            .filter_map(|client| client.secret);
+        let signing_secrets = account
+            .webhooks
+            .values()
+            .map(|webhook| webhook.signing_secret.expose().to_owned());
+        api_tokens
+            .chain(client_secrets)
+            .chain(signing_secrets)
+            .chain(account.oauth.issued())
+            .collect()
+    }
+
     /// What the consent page does from now on (the in-process twin of
     /// `POST /_sim/oauth/consent`).
     pub fn set_oauth_consent(&self, mode: ConsentMode) {

@@ -215,7 +215,14 @@ pub(crate) struct OAuthRegistry {
     pub consent: ConsentMode,
     lifetimes: Lifetimes,
     next_token_id: u64,
+    /// Every code, PKCE verifier, access and refresh token that crossed the wire, newest last, so tests can
+    /// grep what the client wrote for each of them (revoked and forgotten pairs included). Capped at
+    /// [`ISSUED_KEPT`] so a long-running demo keeps a bounded list.
+    issued: std::collections::VecDeque<SecretText>,
 }
+
+/// How many issued secrets [`OAuthRegistry::issued`] keeps: far more than any test run issues.
+const ISSUED_KEPT: usize = 1024;
 
 impl Default for OAuthRegistry {
     fn default() -> OAuthRegistry {
@@ -229,6 +236,7 @@ impl Default for OAuthRegistry {
                 refresh: Duration::from_secs(2_592_000),
             },
             next_token_id: 9_120_000_001,
+            issued: std::collections::VecDeque::new(),
         }
     }
 }
@@ -286,6 +294,21 @@ impl OAuthRegistry {
             .collect()
     }
 
+    /// Every code, PKCE verifier, access and refresh token seen so far, oldest first (see `issued`).
+    pub fn issued(&self) -> Vec<String> {
+        self.issued
+            .iter()
+            .map(|secret| secret.expose().to_owned())
+            .collect()
+    }
+
+    fn remember(&mut self, secret: &str) {
+        if self.issued.len() == ISSUED_KEPT {
+            self.issued.pop_front();
+        }
+        self.issued.push_back(SecretText::new(secret));
+    }
+
     fn client(&self, identifier: &str) -> Option<&RegisteredClient> {
         self.clients
             .iter()
@@ -326,6 +349,10 @@ impl OAuthRegistry {
         self.next_token_id += 1;
         let access = random_token(TOKEN_LENGTH);
         let refresh = with_refresh.then(|| random_token(TOKEN_LENGTH));
+        self.remember(&access);
+        if let Some(refresh) = &refresh {
+            self.remember(refresh);
+        }
         let mut body = json!({
             "access_token": access,
             "token_type": "bearer",
@@ -635,6 +662,9 @@ fn exchange(account: &mut Account, body: &[u8], now: Timestamp) -> Result<Value,
             let code = parameter("code").ok_or_else(GrantError::invalid_request)?;
             let redirect_uri = parameter("redirect_uri").ok_or_else(GrantError::invalid_request)?;
             let verifier = parameter("code_verifier");
+            if let Some(verifier) = verifier {
+                registry.remember(verifier);
+            }
             let pending = registry
                 .codes
                 .get_mut(code)
@@ -886,6 +916,7 @@ fn approve(
     now: Timestamp,
 ) -> Reply {
     let code = random_token(40);
+    account.oauth.remember(&code);
     // Codes past their lifetime can never be exchanged; forgetting them bounds memory.
     account.oauth.codes.retain(|_, pending| {
         pending

@@ -1,12 +1,13 @@
 //! The Connect screen and the welcome card's sandbox.
 
 use handoff::connect::{self, ConnectOptions, SignIn};
+use handoff::oauth::browser::SignInBrowser;
 use handoff::subdomain::Subdomain;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tracing::instrument;
 
-use crate::browser::SystemBrowser;
+use crate::browser::TauriOpener;
 use crate::dto::{
     CheckEvent, ConnectForm, ConnectionView, OAuthForm, SubdomainView, UserView, VerifyReportView,
 };
@@ -74,10 +75,10 @@ pub async fn sign_in_with_zendesk(
     form: OAuthForm,
     on_event: Channel<CheckEvent>,
 ) -> Result<VerifyReportView, CommandError> {
-    let browser = SystemBrowser::new(app);
+    let browser = SignInBrowser::from_env(TauriOpener(app));
     let sign_in = SignIn {
         browser: &browser,
-        cancel: state.begin_sign_in(),
+        cancel: state.sign_in.begin(),
         wait: connect::DEFAULT_SIGN_IN_WAIT,
     };
     let send = |check: &connect::Check| drop(on_event.send(CheckEvent::from(check)));
@@ -97,7 +98,7 @@ pub async fn sign_in_with_zendesk(
 #[tauri::command]
 #[instrument(skip(state))]
 pub fn cancel_sign_in(state: State<'_, AppState>) {
-    state.cancel_sign_in();
+    state.sign_in.cancel();
 }
 
 /// "Try with a sandbox account": starts the embedded simulator and connects to it.

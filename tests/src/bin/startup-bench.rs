@@ -66,7 +66,7 @@ async fn main() {
         ));
         let dir = data_dir.to_string_lossy().into_owned();
         let began = Instant::now();
-        let app = App::launch(&[("HANDOFF_DATA_DIR", &dir)]).await;
+        let app = App::launch("startup-bench", &[("HANDOFF_DATA_DIR", &dir)]).await;
         app.wait_for_text("status-bar", &["Not connected"]).await;
         starts.push(began.elapsed());
         tokio::time::sleep(Duration::from_secs(5)).await;

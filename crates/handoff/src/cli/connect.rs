@@ -8,7 +8,7 @@ use clap::{ArgGroup, Args};
 use handoff::connect::{
     self, Check, CheckStatus, ConnectInput, ConnectOptions, OAuthConnectInput, SignIn, VerifyReport,
 };
-use handoff::oauth::browser::{Browser, BrowserError, CommandBrowser};
+use handoff::oauth::browser::{Browser, BrowserError, CommandBrowser, SignInBrowser};
 use handoff::oauth::{Cancel, GrantKind};
 use handoff::SecretString;
 use serde_json::json;
@@ -193,7 +193,7 @@ impl Browser for TerminalBrowser {
             println!("{message}");
             let _ = std::io::stdout().flush();
         }
-        let browser = CommandBrowser::from_env().unwrap_or_else(CommandBrowser::xdg_open);
+        let browser = SignInBrowser::from_env(CommandBrowser::xdg_open());
         if let Err(error) = browser.open(url) {
             eprintln!("handoff: {error}; open the address above in a browser on this machine");
         }

@@ -93,6 +93,8 @@ pub fn install_logging() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
+    // A panic reaches the log too, through the same redacting hook as the app's.
+    handoff::panics::route_to_log();
 }
 
 /// Runs a command on a fresh async runtime.

@@ -1,5 +1,6 @@
 //! Opening the system browser at the authorize URL. A seam, so the desktop app opens it through Tauri's
 //! opener, the CLI through `xdg-open`, and tests stand in for the browser with `HANDOFF_BROWSER`.
+//! [`SignInBrowser::from_env`] is the one place that choice is made, for the app and the CLI alike.
 
 use std::process::{Command, Stdio};
 
@@ -23,6 +24,33 @@ pub struct BrowserError {
     pub command: String,
     /// What went wrong.
     pub reason: String,
+}
+
+/// The browser a sign-in opens: the stand-in [`BROWSER_VAR`] names when it is set, else the platform's own.
+#[derive(Debug, Clone)]
+pub struct SignInBrowser<B> {
+    stand_in: Option<CommandBrowser>,
+    system: B,
+}
+
+impl<B: Browser> SignInBrowser<B> {
+    /// Reads [`BROWSER_VAR`] once; `system` opens the URL when it is not set (the desktop app passes Tauri's
+    /// opener, the CLI [`CommandBrowser::xdg_open`]).
+    pub fn from_env(system: B) -> SignInBrowser<B> {
+        SignInBrowser {
+            stand_in: CommandBrowser::from_env(),
+            system,
+        }
+    }
+}
+
+impl<B: Browser> Browser for SignInBrowser<B> {
+    fn open(&self, url: &Url) -> Result<(), BrowserError> {
+        match &self.stand_in {
+            Some(command) => command.open(url),
+            None => self.system.open(url),
+        }
+    }
 }
 
 /// A browser started as an external command with the URL as its last argument.
@@ -94,6 +122,35 @@ mod tests {
                 args: vec!["browser".into(), "--quiet".into()]
             })
         );
+    }
+
+    /// A browser that only says it was asked.
+    struct Refusing;
+
+    impl Browser for Refusing {
+        fn open(&self, _url: &Url) -> Result<(), BrowserError> {
+            Err(BrowserError {
+                command: "the system browser".into(),
+                reason: "asked".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn the_stand_in_wins_over_the_system_browser_only_when_set() {
+        let url = Url::parse("https://acme.zendesk.com/oauth/authorizations/new")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let system = SignInBrowser {
+            stand_in: None,
+            system: Refusing,
+        };
+        let asked = system.open(&url).err().map(|e| e.command);
+        assert_eq!(asked.as_deref(), Some("the system browser"));
+        let stand_in = SignInBrowser {
+            stand_in: CommandBrowser::parse("true"),
+            system: Refusing,
+        };
+        assert!(stand_in.open(&url).is_ok(), "the stand-in opened the URL");
     }
 
     #[test]

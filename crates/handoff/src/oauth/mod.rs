@@ -5,6 +5,7 @@
 //! - [`pkce`]: the authorize URL, its `state` and the PKCE verifier.
 //! - [`loopback`]: the one-shot `http://127.0.0.1:<port>/oauth/callback` listener that receives the code.
 //! - [`browser`]: the seam that opens the system browser (`HANDOFF_BROWSER` overrides it).
+//! - [`sign_in`]: the rule that one browser sign-in waits at a time.
 //! - [`session`]: the [`zendesk::TokenSource`] over the keychain pair: refresh before expiry, single flight,
 //!   persist before use, and the `reconnect_required` state.
 //!
@@ -16,6 +17,7 @@ pub mod browser;
 pub mod loopback;
 pub mod pkce;
 pub mod session;
+pub mod sign_in;
 
 use std::sync::Arc;
 
@@ -136,6 +138,7 @@ pub struct TokenSet {
 impl TokenSet {
     /// The pair a token response carries, with its lifetimes turned into instants from `now`.
     pub fn from_response(response: &TokenResponse, now: Timestamp) -> TokenSet {
+        panic_point("token_response", response);
         let at = |seconds: Option<u64>| {
             seconds.and_then(|s| now.checked_add(SignedDuration::from_secs(s as i64)).ok())
         };
@@ -220,9 +223,16 @@ impl Cancel {
 }
 
 /// Test-only fault injection (see [`crate::fault`]): `HANDOFF_FAULT=refresh:<point>` aborts the process at that
-/// point of a refresh. The crash tests use it to prove that every point leaves either a working pair or the
-/// `reconnect_required` state.
+/// point of a refresh, as a crash or `kill -9` would. The crash tests use it to prove that every point leaves
+/// either a working pair or the `reconnect_required` state. `HANDOFF_FAULT=panic:<point>` panics at one of
+/// [`PANIC_FAULT_POINTS`] instead, with a secret-bearing value in the message as a careless
+/// `expect("{response:?}")` would put it: the canary tests prove the panic output and the log hold no secret.
 pub use crate::fault::FAULT_VAR;
+
+/// Where `HANDOFF_FAULT=panic:<point>` panics. `token_response`: a token response (access and refresh token)
+/// has just arrived, during a sign-in, a client-credentials grant or a refresh; the confidential client's
+/// secret is in scope further up the stack.
+pub const PANIC_FAULT_POINTS: &[&str] = &["token_response"];
 
 /// The points of a refresh where a fault can be injected, in the order a refresh passes them.
 pub const REFRESH_FAULT_POINTS: &[&str] = &[
@@ -234,6 +244,18 @@ pub const REFRESH_FAULT_POINTS: &[&str] = &[
 
 pub(crate) fn fault_point(point: &str) {
     crate::fault::abort_at(&format!("refresh:{point}"));
+}
+
+/// Release builds ignore the variable, like [`fault_point`]. The message formats `holding` with `Debug`, so a
+/// secret in it shows exactly as much as its `Debug` does.
+fn panic_point(point: &str, holding: &dyn std::fmt::Debug) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let wanted = std::env::var(FAULT_VAR).ok();
+    if wanted.as_deref().and_then(|w| w.strip_prefix("panic:")) == Some(point) {
+        panic!("{FAULT_VAR} panics at panic:{point} while holding {holding:?}");
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! under `scripts/with-keyring`) and a real SQLite file.
 
 mod assist;
+mod canary;
 mod cli;
 mod connect;
 mod handoffs;

@@ -972,3 +972,59 @@ async fn api_tokens_keep_working_and_oauth_secrets_never_reach_the_log() {
     };
     assert!(!format!("{config:?}").contains(RELAY_SECRET));
 }
+
+/// `GET /_sim/secrets` and `Simulator::secrets` list every secret of the run, so a client's files and output
+/// can be grepped for each: revoked pairs, spent codes and verifiers included.
+#[tokio::test]
+async fn every_secret_handed_out_is_listed_for_the_canary_tests() {
+    let (harness, _clock) = harness();
+    let code = code(&harness, REDIRECT, "read").await;
+    let answer = token_request(&harness, code_grant(&code)).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+    let first = answer.json();
+    let refreshed = token_request(
+        &harness,
+        json!({"grant_type": "refresh_token", "client_id": "handoff_console",
+               "refresh_token": text(&first, "refresh_token")}),
+    )
+    .await;
+    assert_eq!(
+        refreshed.status,
+        StatusCode::CREATED,
+        "{}",
+        refreshed.text()
+    );
+    let second = refreshed.json();
+
+    let listed = harness.get("/_sim/secrets").send().await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let secrets: Vec<String> = listed.json()["secrets"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        secrets,
+        harness.sim.secrets(),
+        "the endpoint and the accessor agree"
+    );
+    let admin = harness.sim.admin().token;
+    for expected in [
+        admin.as_str(),
+        RELAY_SECRET,
+        code.as_str(),
+        VERIFIER,
+        text(&first, "access_token"),
+        text(&first, "refresh_token"),
+        text(&second, "access_token"),
+        text(&second, "refresh_token"),
+    ] {
+        assert!(
+            secrets.iter().any(|secret| secret == expected),
+            "{expected} is listed"
+        );
+    }
+}
