@@ -9,6 +9,8 @@
 //! - [`profile`]: a data folder plus its keychain namespace; the saved connection.
 //! - [`oauth`]: OAuth sign-in (PKCE, loopback redirect, browser seam) and the refreshing token source.
 //! - [`relay`]: reply sync: the signed webhook URL, Zendesk's signature, the delivery payload.
+//! - [`api`]: the sessions HTTP API for the AI platform, its bearer keys, the View session page.
+//! - [`service`]: what `handoff serve` runs and the console hosts: the server and the handoff worker.
 //! - [`server`]: serving HTTP on a caller-bound listener with header, time and connection limits.
 //! - [`connect`]: Verify & Save, check by check, with an API token or OAuth.
 //! - [`account`]: the saved connection signed in, its live check, and start-up recovery.
@@ -24,6 +26,7 @@
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
 
 pub mod account;
+pub mod api;
 pub mod clock;
 pub mod connect;
 pub mod demo;
@@ -36,6 +39,7 @@ pub mod panics;
 pub mod profile;
 pub mod relay;
 pub mod server;
+pub mod service;
 pub mod session;
 pub mod settings;
 pub mod store;

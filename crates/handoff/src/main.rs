@@ -6,7 +6,8 @@
 //! Exit codes: 0 success; 1 an internal or storage failure; 2 bad usage or input; 3 a check failed and nothing
 //! was saved; 4 the keychain is unavailable; 5 not connected; 6 connected, but Zendesk no longer accepts the
 //! saved credentials (reconnect required: sign in again with `handoff connect`); 7 `status --verify` could not
-//! reach Zendesk, so whether the credentials work is unknown.
+//! reach Zendesk, so whether the credentials work is unknown; 8 a handoff still pending when `--wait` ran out;
+//! 9 a handoff Zendesk refused for good; 10 an AI turn refused because a rep owns the conversation.
 
 mod cli;
 
@@ -22,7 +23,9 @@ use clap::{Parser, Subcommand};
     after_help = "Exit codes: 0 success; 1 internal or storage failure; 2 bad usage or input; 3 a check failed, \
                   nothing saved; 4 keychain unavailable; 5 not connected; 6 reconnect required (Zendesk no longer \
                   accepts the saved credentials: run `handoff connect` again); 7 Zendesk could not be asked \
-                  (`status --verify`)."
+                  (`status --verify`); 8 the handoff is still pending after --wait (it stays queued); 9 the \
+                  handoff failed (Zendesk refused it: the reason says what to do); 10 a rep owns the \
+                  conversation (AI turns are refused)."
 )]
 struct Cli {
     #[command(flatten)]
@@ -43,6 +46,14 @@ enum Command {
     Status(cli::status::StatusArgs),
     /// Start a sandbox Zendesk account in this process, connect to it, and keep it running until Ctrl-C.
     Demo,
+    /// Run the sessions API (and the relay) and the handoff worker until Ctrl-C or SIGTERM.
+    Serve(cli::serve::ServeArgs),
+    /// Sessions: start one, add turns, hand it off, read it.
+    Session(cli::session::SessionArgs),
+    /// The non-secret settings (tag-prefix, ticket-every-conversation, public-url, ...).
+    Config(cli::config::ConfigArgs),
+    /// The sessions API's bearer keys.
+    ApiKey(cli::api_key::ApiKeyArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +69,10 @@ fn main() -> ExitCode {
             Command::Connect(args) => cli::connect::run(&context, args).await,
             Command::Status(args) => cli::status::run(&context, args).await,
             Command::Demo => cli::demo::run(&context).await,
+            Command::Serve(args) => cli::serve::run(&context, args).await,
+            Command::Session(args) => cli::session::run(&context, args).await,
+            Command::Config(args) => cli::config::run(&context, args).await,
+            Command::ApiKey(args) => cli::api_key::run(&context, args).await,
         }
     })
 }

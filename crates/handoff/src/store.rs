@@ -10,11 +10,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{params, Connection as Sqlite, OptionalExtension};
 
+mod api_keys;
 mod assist;
 mod jobs;
 mod sessions;
 mod settings;
 
+pub use api_keys::ApiKeyRow;
 pub use assist::Reservation;
 pub use jobs::{JobOutcome, JobRow, LeaseHolder, JOB_HANDOFF, JOB_OPEN_TICKET};
 
@@ -184,6 +186,15 @@ const MIGRATIONS: &[&str] = &[
          id INTEGER PRIMARY KEY CHECK (id = 1),
          owner TEXT NOT NULL,
          heartbeat_ms INTEGER NOT NULL
+     );",
+    // 5: the sessions API's bearer keys. Only a SHA-256 hash of each key is kept: the key is shown once, when
+    // it is made, and a copy of this file opens nothing.
+    "CREATE TABLE api_keys (
+         id TEXT PRIMARY KEY,
+         label TEXT NOT NULL,
+         hash TEXT NOT NULL UNIQUE,
+         created_at TEXT NOT NULL,
+         revoked_at TEXT
      );",
 ];
 

@@ -4,8 +4,12 @@
 //! A command group is one module (`connect`, `status`, `demo`, ...) with its clap arguments and a
 //! `run(&Context, args) -> ExitCode`; `main.rs` only dispatches to it.
 
+pub mod api_key;
+pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod serve;
+pub mod session;
 pub mod status;
 
 use std::future::Future;
@@ -45,6 +49,12 @@ pub enum Exit {
     NotConnected = 5,
     ReconnectRequired = 6,
     ZendeskUnknown = 7,
+    /// `session handoff`: still pending when `--wait` ran out (it stays queued); the reason is printed.
+    HandoffPending = 8,
+    /// `session handoff`: Zendesk refused it for good; the reason says what to do.
+    HandoffFailed = 9,
+    /// `session say --as ai`: a rep owns the conversation, so the AI may not answer.
+    HumanActive = 10,
 }
 
 impl From<Exit> for ExitCode {

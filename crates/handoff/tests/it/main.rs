@@ -1,6 +1,7 @@
 //! The core's integration tests: whole operations against the simulator on loopback, the real keychain (run
 //! under `scripts/with-keyring`) and a real SQLite file.
 
+mod api;
 mod assist;
 mod canary;
 mod cli;

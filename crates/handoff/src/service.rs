@@ -1,0 +1,153 @@
+//! What `handoff serve` runs, and what the console hosts while it is open: the HTTP server (the sessions API
+//! and, on the same listener, the webhook relay) and the handoff queue's worker, on one profile.
+//!
+//! The server takes its listener and a shutdown future; stopping lets requests in flight and Zendesk calls in
+//! flight finish, then releases the worker's lease. Nothing is acknowledged before it is durable, so stopping
+//! (or a `kill -9`) at any moment loses nothing: the next start picks up every job left.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::api::{self, ApiKeys, ApiState, ZendeskAccess};
+use crate::clock::Clock;
+use crate::handoff::{FieldValues, NoFieldValues, SessionLinks, Worker, WorkerError};
+use crate::profile::Profile;
+use crate::server::Limits;
+use crate::session::Sessions;
+use crate::ConnectError;
+
+/// The limits of the API and relay server: headers of any real client fit; Zendesk's deliveries and the AI
+/// platform's calls keep their connections alive for a while; a slow or silent client is cut.
+pub const LIMITS: Limits = Limits {
+    max_header_bytes: 32 * 1024,
+    header_read_timeout: std::time::Duration::from_secs(10),
+    connection_lifetime: std::time::Duration::from_secs(300),
+    max_connections: 1024,
+    drain: std::time::Duration::from_secs(5),
+};
+
+/// Why the service did not start (or stopped).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("not connected to Zendesk: run `handoff connect` (or `handoff demo`) first")]
+    NotConnected,
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("the session link key could not be read or made: {0}")]
+    Links(String),
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    #[error("the server failed: {0}")]
+    Server(std::io::Error),
+}
+
+/// Whether the service needs the handoff worker to itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerSeat {
+    /// `handoff serve`: a second serve on one data folder is a mistake; say so.
+    Required,
+    /// The console: when `handoff serve` already works the queue, the console only serves.
+    IfFree,
+}
+
+/// The parts of a started service, before it runs: what the console and tests reach into.
+pub struct Service {
+    pub state: ApiState,
+    pub worker: Option<Worker>,
+}
+
+impl Service {
+    /// Opens everything the service needs on `profile`.
+    pub async fn open(
+        profile: &Profile,
+        clock: &Clock,
+        seat: WorkerSeat,
+        fields: Option<Arc<dyn FieldValues>>,
+    ) -> Result<Service, ServiceError> {
+        let account = crate::account::open(profile, clock)
+            .await?
+            .ok_or(ServiceError::NotConnected)?;
+        let keychain = profile.keychain().map_err(ConnectError::from)?;
+        let links = SessionLinks::open(&keychain)
+            .await
+            .map_err(|error| ServiceError::Links(error.to_string()))?;
+        let store = profile.store().clone();
+        let worker = match Worker::new(
+            store.clone(),
+            clock.clone(),
+            account.client.clone(),
+            links.clone(),
+        ) {
+            Ok(worker) => {
+                Some(worker.with_fields(fields.unwrap_or_else(|| Arc::new(NoFieldValues))))
+            }
+            Err(busy @ WorkerError::Busy { .. }) if seat == WorkerSeat::IfFree => {
+                tracing::info!(%busy, "another process works the handoff queue");
+                None
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let mut sessions = Sessions::new(store.clone(), clock.clone());
+        if let Some(worker) = &worker {
+            sessions = sessions.with_wake(worker.wake());
+        }
+        let state = ApiState {
+            sessions,
+            keys: ApiKeys::new(store.clone(), clock.clone()),
+            links,
+            store,
+            clock: clock.clone(),
+            zendesk: Some(ZendeskAccess {
+                client: account.client,
+                base_url: account.connection.base_url,
+            }),
+        };
+        Ok(Service { state, worker })
+    }
+
+    /// Serves on `listener` and works the queue until `shutdown` resolves.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServiceError> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stop_tx = Arc::new(stop_tx);
+        let router = api::app(self.state);
+        let mut server_stop = stop_rx.clone();
+        let server = tokio::spawn(crate::server::serve(listener, router, LIMITS, async move {
+            let _ = server_stop.wait_for(|stopped| *stopped).await;
+        }));
+        let on_shutdown = stop_tx.clone();
+        let stopper = tokio::spawn(async move {
+            shutdown.await;
+            let _ = on_shutdown.send(true);
+        });
+        let worked = match &self.worker {
+            Some(worker) => {
+                let mut worker_stop = stop_rx.clone();
+                worker
+                    .run(async move {
+                        let _ = worker_stop.wait_for(|stopped| *stopped).await;
+                    })
+                    .await
+            }
+            None => {
+                let mut wait = stop_rx.clone();
+                let _ = wait.wait_for(|stopped| *stopped).await;
+                Ok(())
+            }
+        };
+        // A worker that stopped on its own (its lease taken over) stops the server too: a relay that accepts
+        // handoffs nobody works would only pile them up unseen.
+        let _ = stop_tx.send(true);
+        stopper.abort();
+        let served = server
+            .await
+            .map_err(|error| ServiceError::Server(std::io::Error::other(error.to_string())))?;
+        worked?;
+        served.map_err(ServiceError::Server)
+    }
+}
