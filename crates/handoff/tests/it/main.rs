@@ -12,6 +12,7 @@ mod messages;
 mod oauth;
 mod refresh;
 mod save;
+mod session_cli;
 mod sessions;
 
 use handoff::keychain::SecretStoreKind;
