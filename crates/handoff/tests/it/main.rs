@@ -6,6 +6,7 @@ mod assist;
 mod canary;
 mod cli;
 mod connect;
+mod crash;
 mod handoffs;
 mod keychain;
 mod messages;
