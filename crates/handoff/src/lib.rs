@@ -27,6 +27,7 @@
 
 pub mod account;
 pub mod api;
+pub mod bench;
 pub mod clock;
 pub mod connect;
 pub mod demo;

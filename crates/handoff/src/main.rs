@@ -54,6 +54,8 @@ enum Command {
     Config(cli::config::ConfigArgs),
     /// The sessions API's bearer keys.
     ApiKey(cli::api_key::ApiKeyArgs),
+    /// Benchmarks: one JSON object of figures measured in one run.
+    Bench(cli::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
             Command::Session(args) => cli::session::run(&context, args).await,
             Command::Config(args) => cli::config::run(&context, args).await,
             Command::ApiKey(args) => cli::api_key::run(&context, args).await,
+            Command::Bench(args) => cli::bench::run(&context, args).await,
         }
     })
 }

@@ -66,6 +66,11 @@ impl Profile {
         self.data_dir.join("logs")
     }
 
+    /// Which secret store the profile's secrets live in.
+    pub fn secret_store(&self) -> SecretStoreKind {
+        self.secret_store
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -5,6 +5,7 @@
 //! `run(&Context, args) -> ExitCode`; `main.rs` only dispatches to it.
 
 pub mod api_key;
+pub mod bench;
 pub mod config;
 pub mod connect;
 pub mod demo;

@@ -178,7 +178,7 @@ async fn every_acknowledged_handoff_ends_with_exactly_one_ticket_across_kill_9_r
     while let Some(next) = url {
         let page: Value = http
             .get(&next)
-            .basic_auth(format!("admin@example.com/token"), Some(CANARY_TOKEN))
+            .basic_auth("admin@example.com/token", Some(CANARY_TOKEN))
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"))
