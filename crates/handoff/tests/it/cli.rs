@@ -445,9 +445,14 @@ fn each_command_group_lives_in_its_own_module() {
         .filter_map(|line| line.split_whitespace().next())
         .filter(|name| *name != "help")
         .collect();
-    assert_eq!(groups, ["connect", "status", "demo"], "{help}");
+    assert!(
+        groups.len() >= 3 && groups[..3] == ["connect", "status", "demo"],
+        "{help}"
+    );
     for group in &groups {
-        let module = src.join("cli").join(format!("{group}.rs"));
+        let module = src
+            .join("cli")
+            .join(format!("{}.rs", group.replace('-', "_")));
         assert!(
             module.is_file(),
             "`handoff {group}` has no module of its own: {}",
