@@ -111,6 +111,12 @@ pub enum SecretName {
     OAuthClientSecret,
     /// The HMAC key that signs "View session" links (created on first use, at least 32 random bytes).
     SessionLinkKey,
+    /// The webhook URL's keys, as ONE JSON entry `{key id: secret}`: a rotation writes old and new together.
+    UrlKeys,
+    /// Zendesk's signing secrets of our webhook, as ONE JSON entry `{"current", "previous"?}`.
+    WebhookSigningSecret,
+    /// The secret that signs what the relay sends to the AI platform (Standard Webhooks, `whsec_...`).
+    OutboundSigningSecret,
 }
 
 impl SecretName {
@@ -132,6 +138,9 @@ impl SecretName {
             SecretName::OAuthTokens => "zendesk.oauth_tokens",
             SecretName::OAuthClientSecret => "zendesk.oauth_client_secret",
             SecretName::SessionLinkKey => "handoff.session_link_key",
+            SecretName::UrlKeys => "relay.url_keys",
+            SecretName::WebhookSigningSecret => "relay.webhook_signing_secret",
+            SecretName::OutboundSigningSecret => "relay.outbound_signing_secret",
         }
     }
 }

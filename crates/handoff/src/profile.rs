@@ -66,6 +66,11 @@ impl Profile {
         self.data_dir.join("logs")
     }
 
+    /// The installation's id: it namespaces keychain entries and is the webhook URL's organization id.
+    pub fn install_id(&self) -> &str {
+        &self.install_id
+    }
+
     /// Which secret store the profile's secrets live in.
     pub fn secret_store(&self) -> SecretStoreKind {
         self.secret_store

@@ -1,5 +1,7 @@
 //! What `handoff serve` runs, and what the console hosts while it is open: the HTTP server (the sessions API
-//! and, on the same listener, the webhook relay) and the handoff queue's worker, on one profile.
+//! and, on the same listener, the webhook relay's endpoint), the handoff queue's worker, the reply worker and
+//! the outbound queue, on one profile. The three workers share one seat per data folder (the handoff
+//! worker's lease): a second process serves requests but leaves the queues to the first.
 //!
 //! The server takes its listener and a shutdown future; stopping lets requests in flight and Zendesk calls in
 //! flight finish, then releases the worker's lease. Nothing is acknowledged before it is durable, so stopping
@@ -14,8 +16,14 @@ use crate::api::{self, ApiKeys, ApiState, ZendeskAccess};
 use crate::clock::Clock;
 use crate::handoff::{FieldValues, NoFieldValues, SessionLinks, Worker, WorkerError};
 use crate::profile::Profile;
+use crate::relay::keys::{RelayKeyError, RelaySecrets};
+use crate::relay::metrics::RelayMetrics;
+use crate::relay::outbound::{Outbound, OutboundConfig};
+use crate::relay::receive::RelayIntake;
+use crate::relay::worker::ReplyWorker;
 use crate::server::Limits;
 use crate::session::Sessions;
+use crate::settings::Settings;
 use crate::ConnectError;
 
 /// The limits of the API and relay server: headers of any real client fit; Zendesk's deliveries and the AI
@@ -41,6 +49,10 @@ pub enum ServiceError {
     Worker(#[from] WorkerError),
     #[error("the server failed: {0}")]
     Server(std::io::Error),
+    #[error("the relay cannot start: {0}")]
+    Relay(#[from] RelayKeyError),
+    #[error("a queue failed: {0}")]
+    Queue(#[from] crate::store::StoreError),
 }
 
 /// Whether the service needs the handoff worker to itself.
@@ -56,6 +68,9 @@ pub enum WorkerSeat {
 pub struct Service {
     pub state: ApiState,
     pub worker: Option<Worker>,
+    /// The reply worker and the outbound queue: present with the handoff worker (one seat per data folder).
+    pub replies: Option<(ReplyWorker, Outbound)>,
+    pub settings: Settings,
 }
 
 impl Service {
@@ -89,6 +104,33 @@ impl Service {
             }
             Err(error) => return Err(error.into()),
         };
+        let secrets = RelaySecrets::new(keychain.clone(), store.clone(), clock.clone());
+        let metrics = RelayMetrics::new();
+        let reply_worker = ReplyWorker::new(
+            store.clone(),
+            clock.clone(),
+            account.client.clone(),
+            account.connection.user.id,
+            metrics.clone(),
+        );
+        let intake = RelayIntake::open(
+            profile.install_id(),
+            &store,
+            secrets.clone(),
+            clock.clone(),
+            metrics,
+            reply_worker.waker(),
+        )
+        .await?;
+        let replies = worker.as_ref().map(|_| {
+            let outbound = Outbound::new(
+                store.clone(),
+                clock.clone(),
+                secrets.clone(),
+                OutboundConfig::default(),
+            );
+            (reply_worker, outbound)
+        });
         let mut sessions = Sessions::new(store.clone(), clock.clone());
         if let Some(worker) = &worker {
             sessions = sessions.with_wake(worker.wake());
@@ -103,8 +145,14 @@ impl Service {
                 client: account.client,
                 base_url: account.connection.base_url,
             }),
+            relay: Some(intake),
         };
-        Ok(Service { state, worker })
+        Ok(Service {
+            settings: Settings::new(state.store.clone()),
+            state,
+            worker,
+            replies,
+        })
     }
 
     /// Serves on `listener` and works the queue until `shutdown` resolves.
@@ -125,6 +173,44 @@ impl Service {
             shutdown.await;
             let _ = on_shutdown.send(true);
         });
+        let mut side_tasks = Vec::new();
+        if let Some((replies, outbound)) = self.replies {
+            let replied = replies.replied();
+            let mut stop = stop_rx.clone();
+            side_tasks.push(tokio::spawn(async move {
+                if let Err(error) = replies
+                    .run(async move {
+                        let _ = stop.wait_for(|stopped| *stopped).await;
+                    })
+                    .await
+                {
+                    tracing::error!(%error, "the reply worker stopped");
+                }
+            }));
+            let mut stop = stop_rx.clone();
+            let settings = self.settings.clone();
+            side_tasks.push(tokio::spawn(async move {
+                loop {
+                    match settings.outbound_url() {
+                        Ok(Some(url)) => {
+                            if let Err(error) = outbound.send_due(&url).await {
+                                tracing::warn!(%error, "the outbound queue could not be read");
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, "the outbound URL setting is unreadable")
+                        }
+                    }
+                    tokio::select! {
+                        _ = stop.wait_for(|stopped| *stopped) => break,
+                        () = replied.notified() => {}
+                        // Retries come due with time, and another process may have queued messages.
+                        () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    }
+                }
+            }));
+        }
         let worked = match &self.worker {
             Some(worker) => {
                 let mut worker_stop = stop_rx.clone();
@@ -144,6 +230,9 @@ impl Service {
         // handoffs nobody works would only pile them up unseen.
         let _ = stop_tx.send(true);
         stopper.abort();
+        for task in side_tasks {
+            let _ = task.await;
+        }
         let served = server
             .await
             .map_err(|error| ServiceError::Server(std::io::Error::other(error.to_string())))?;

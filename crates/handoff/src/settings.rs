@@ -22,8 +22,12 @@ pub enum SettingKey {
     TagPrefix,
     /// `ticket-every-conversation`: `true` makes the ticket when a session starts, updated at handoff.
     TicketEveryConversation,
-    /// `public-url`: where the "View session" links point (`{public-url}/sessions/{id}?t=...`).
+    /// `public-url`: where the "View session" links point (`{public-url}/sessions/{id}?t=...`), and the base of
+    /// the webhook URL Zendesk posts to.
     PublicUrl,
+    /// `outbound-url`: the AI platform's endpoint the relay sends each rep reply to (empty: replies are only
+    /// recorded on the session).
+    OutboundUrl,
 }
 
 impl SettingKey {
@@ -31,6 +35,7 @@ impl SettingKey {
         SettingKey::TagPrefix,
         SettingKey::TicketEveryConversation,
         SettingKey::PublicUrl,
+        SettingKey::OutboundUrl,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +43,7 @@ impl SettingKey {
             SettingKey::TagPrefix => "tag-prefix",
             SettingKey::TicketEveryConversation => "ticket-every-conversation",
             SettingKey::PublicUrl => "public-url",
+            SettingKey::OutboundUrl => "outbound-url",
         }
     }
 
@@ -54,7 +60,7 @@ impl SettingKey {
 /// Why a setting could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation or public-url")]
+    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url or outbound-url")]
     UnknownKey(String),
     #[error("{key}: {why}")]
     Invalid { key: &'static str, why: String },
@@ -108,12 +114,27 @@ impl Settings {
             .map_err(|why| StoreError::Corrupt(format!("setting public-url = {value:?}: {why}")))
     }
 
+    /// The AI platform's outbound endpoint, when one is set.
+    pub fn outbound_url(&self) -> Result<Option<Url>, StoreError> {
+        match self.store.setting(SettingKey::OutboundUrl.as_str())? {
+            None => Ok(None),
+            Some(value) if value.is_empty() => Ok(None),
+            Some(value) => validate_url(&value).map(Some).map_err(|why| {
+                StoreError::Corrupt(format!("setting outbound-url = {value:?}: {why}"))
+            }),
+        }
+    }
+
     /// A setting's value as text (the default when never set).
     pub fn get(&self, key: SettingKey) -> Result<String, SettingsError> {
         Ok(match key {
             SettingKey::TagPrefix => self.tag_prefix()?,
             SettingKey::TicketEveryConversation => self.ticket_every_conversation()?.to_string(),
             SettingKey::PublicUrl => self.public_url()?.to_string(),
+            SettingKey::OutboundUrl => self
+                .outbound_url()?
+                .map(|url| url.to_string())
+                .unwrap_or_default(),
         })
     }
 
@@ -127,6 +148,9 @@ impl Settings {
             SettingKey::TagPrefix => validate_prefix(value).map_err(invalid)?,
             SettingKey::TicketEveryConversation => parse_bool(value).map_err(invalid)?.to_string(),
             SettingKey::PublicUrl => validate_url(value).map_err(invalid)?.to_string(),
+            // Empty turns outbound delivery off.
+            SettingKey::OutboundUrl if value.trim().is_empty() => String::new(),
+            SettingKey::OutboundUrl => validate_url(value).map_err(invalid)?.to_string(),
         };
         self.store.set_setting(key.as_str(), &stored)?;
         Ok(stored)

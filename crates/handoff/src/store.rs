@@ -13,12 +13,16 @@ use rusqlite::{params, Connection as Sqlite, OptionalExtension};
 mod api_keys;
 mod assist;
 mod jobs;
+mod relay;
 mod sessions;
 mod settings;
 
 pub use api_keys::ApiKeyRow;
 pub use assist::Reservation;
 pub use jobs::{JobOutcome, JobRow, LeaseHolder, JOB_HANDOFF, JOB_OPEN_TICKET};
+pub use relay::{
+    DeliveryInsert, DeliveryRow, DeliveryWriter, NewDelivery, OutboundRow, Reply, UrlKeyRow,
+};
 
 /// The file name inside the data folder.
 pub const DATABASE_FILE: &str = "handoff.sqlite3";
@@ -196,6 +200,55 @@ const MIGRATIONS: &[&str] = &[
          created_at TEXT NOT NULL,
          revoked_at TEXT
      );",
+    // 6: reply sync. `url_keys` names the webhook URL's keys (their secrets are in the keychain); a retired key
+    // opens the URL until its grace period ends. `deliveries` is every delivery Zendesk made, written before it
+    // is acknowledged: accepted ones with their raw body and what became of them, rejected ones (bodies never
+    // kept, the newest 1000 only) with why. An invocation id is stored once: a repeat only counts. Comments
+    // delivered are `delivered_comments` (one row each: never delivered twice), `ticket_cursors` the newest
+    // delivered per ticket, and `outbound` the durable queue to the AI platform's endpoint.
+    "CREATE TABLE url_keys (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, retired_at TEXT);
+     CREATE TABLE deliveries (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         invocation_id TEXT,
+         webhook_id TEXT,
+         received_at TEXT NOT NULL,
+         received_ms INTEGER NOT NULL,
+         verdict TEXT NOT NULL,
+         reason TEXT,
+         key_id TEXT,
+         signed INTEGER NOT NULL DEFAULT 0,
+         body BLOB,
+         ticket_id INTEGER,
+         external_id TEXT,
+         state TEXT NOT NULL,
+         outcome TEXT,
+         duplicates INTEGER NOT NULL DEFAULT 0,
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+         finished_ms INTEGER
+     );
+     CREATE UNIQUE INDEX deliveries_by_invocation ON deliveries (invocation_id) WHERE invocation_id IS NOT NULL;
+     CREATE INDEX deliveries_queued ON deliveries (state, next_attempt_ms);
+     CREATE TABLE ticket_cursors (ticket_id INTEGER PRIMARY KEY, last_comment_id INTEGER NOT NULL);
+     CREATE TABLE delivered_comments (
+         comment_id INTEGER PRIMARY KEY,
+         ticket_id INTEGER NOT NULL,
+         session_id TEXT NOT NULL,
+         at TEXT NOT NULL
+     );
+     CREATE TABLE outbound (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         comment_id INTEGER NOT NULL UNIQUE,
+         session_id TEXT NOT NULL,
+         payload TEXT NOT NULL,
+         state TEXT NOT NULL DEFAULT 'pending',
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_attempt_ms INTEGER NOT NULL,
+         last_error TEXT,
+         created_at TEXT NOT NULL,
+         delivered_at TEXT
+     );
+     CREATE INDEX outbound_due ON outbound (state, next_attempt_ms);",
 ];
 
 /// Milliseconds since the epoch: how the store keeps instants it compares.

@@ -101,6 +101,19 @@ impl std::fmt::Display for RetryCause {
     }
 }
 
+/// Requests answered by Zendesk in this process, and how many of those were 429s: counters for operators
+/// (`/metrics`). Process-wide on purpose: every client of the process talks to the same account's limits.
+static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static RATE_LIMITED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// `(answered requests, of which 429)` since the process started.
+pub fn call_counts() -> (u64, u64) {
+    (
+        CALLS.load(std::sync::atomic::Ordering::Relaxed),
+        RATE_LIMITED.load(std::sync::atomic::Ordering::Relaxed),
+    )
+}
+
 /// The seam [`ClientConfig::on_retry`] plugs into: a function called with each [`Retry`] before its wait. It
 /// runs on the calling task, so it must return at once (send to a channel, print a line).
 #[derive(Clone)]
@@ -326,6 +339,10 @@ impl Client {
             .await
             .map_err(|err| Error::from_transport(&err))?;
         let status = response.status().as_u16();
+        CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if status == 429 {
+            RATE_LIMITED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let headers = response.headers().clone();
         let body = response
             .bytes()

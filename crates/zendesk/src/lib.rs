@@ -29,7 +29,9 @@ mod users;
 mod webhooks;
 
 pub use auth::{Auth, TokenSource};
-pub use client::{account_url, Client, ClientConfig, Retry, RetryCause, RetryObserver};
+pub use client::{
+    account_url, call_counts, Client, ClientConfig, Retry, RetryCause, RetryObserver,
+};
 pub use error::{Error, FieldError, Forbidden, OFFSET_PAGINATION_LIMIT};
 pub use oauth::{authorize_url, AuthorizeRequest, Grant, OAuthToken, TokenRequest, TokenResponse};
 pub use pagination::{CursorPage, MAX_PAGE_SIZE};

@@ -55,6 +55,8 @@ pub struct ApiState {
     pub clock: Clock,
     /// The connected account: where ticket links point, and the client assist notes are posted with.
     pub zendesk: Option<ZendeskAccess>,
+    /// The webhook relay on the same server, when it runs.
+    pub relay: Option<crate::relay::receive::RelayIntake>,
 }
 
 /// The Zendesk account the API reaches.
@@ -89,6 +91,8 @@ pub fn app(state: ApiState) -> Router {
         .route("/v1/openapi.json", get(openapi::document))
         .route("/sessions/{id}", get(page::session_page))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .route("/zendesk/{*rest}", post(crate::relay::receive::receive))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -106,6 +110,29 @@ pub fn app(state: ApiState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
         ))
+}
+
+/// `/metrics` in the OpenMetrics text format (deliveries by verdict, queue depth, reply latency, Zendesk calls).
+async fn metrics(State(state): State<ApiState>) -> Response {
+    let store = state.store.clone();
+    let depth = tokio::task::spawn_blocking(move || store.relay_queue_depth())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or((0, 0));
+    let metrics = state
+        .relay
+        .as_ref()
+        .map(|relay| relay.metrics().clone())
+        .unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        metrics.render(depth),
+    )
+        .into_response()
 }
 
 /// A request's failure, as the caller sees it.

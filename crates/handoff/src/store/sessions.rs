@@ -266,7 +266,11 @@ impl Store {
     }
 }
 
-fn insert_turn(tx: &Transaction<'_>, id: SessionId, turn: &Turn) -> Result<(), StoreError> {
+pub(super) fn insert_turn(
+    tx: &Transaction<'_>,
+    id: SessionId,
+    turn: &Turn,
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO turns (session_id, seq, role, text, at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
