@@ -43,6 +43,7 @@ pub mod server;
 pub mod service;
 pub mod session;
 pub mod settings;
+pub mod setup;
 pub mod store;
 pub mod subdomain;
 

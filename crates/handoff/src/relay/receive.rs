@@ -140,12 +140,10 @@ impl RelayIntake {
         for attempt in 0..2 {
             let verdict = {
                 let loaded = self.loaded.read().await;
-                match &loaded.signing {
-                    None => None,
-                    Some(secrets) => {
-                        Some(signature::verify(secrets, headers, body, self.clock.now()))
-                    }
-                }
+                loaded
+                    .signing
+                    .as_ref()
+                    .map(|secrets| signature::verify(secrets, headers, body, self.clock.now()))
             };
             match verdict {
                 None if attempt == 0 && self.reload().await => {}

@@ -12,6 +12,7 @@ mod keychain;
 mod messages;
 mod oauth;
 mod refresh;
+mod relay;
 mod save;
 mod session_cli;
 mod sessions;
