@@ -601,7 +601,9 @@ async fn forged_and_malformed_deliveries_are_refused_with_a_4xx() {
     let mut flipped = tag.to_owned().into_bytes();
     flipped[5] = if flipped[5] == b'x' { b'y' } else { b'x' };
     let flipped = String::from_utf8(flipped).unwrap_or_default();
-    let cases: Vec<(&str, String, Vec<(&str, String)>, u16)> = vec![
+    // (case, path, headers, status)
+    type Case<'a> = (&'a str, String, Vec<(&'a str, String)>, u16);
+    let cases: Vec<Case> = vec![
         (
             "forged signature",
             rig.webhook_path.clone(),
