@@ -54,6 +54,8 @@ enum Command {
     Config(cli::config::ConfigArgs),
     /// The sessions API's bearer keys.
     ApiKey(cli::api_key::ApiKeyArgs),
+    /// The relay console: the signed webhook URL, the live deliveries, replay, a signed test delivery.
+    Relay(cli::relay::RelayArgs),
     /// Benchmarks: one JSON object of figures measured in one run.
     Bench(cli::bench::BenchArgs),
 }
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
             Command::Config(args) => cli::config::run(&context, args).await,
             Command::ApiKey(args) => cli::api_key::run(&context, args).await,
             Command::Bench(args) => cli::bench::run(&context, args).await,
+            Command::Relay(args) => cli::relay::run(&context, args).await,
         }
     })
 }

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod relay;
 pub mod serve;
 pub mod session;
 pub mod status;

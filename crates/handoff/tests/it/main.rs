@@ -13,6 +13,7 @@ mod messages;
 mod oauth;
 mod refresh;
 mod relay;
+mod relay_crash;
 mod save;
 mod session_cli;
 mod sessions;

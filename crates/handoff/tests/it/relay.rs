@@ -919,3 +919,241 @@ impl RelayRig {
         SecretString::from(json!({"current": self.signing_secret.expose_secret()}).to_string())
     }
 }
+
+/// The outbound queue on its own: the endpoint down for a while gets each message once it is back; a message
+/// it refuses for good is dead-lettered after its budget while the others still flow.
+#[tokio::test(flavor = "multi_thread")]
+async fn outbound_messages_survive_an_endpoint_outage_and_a_poison_message_is_dead_lettered() {
+    use handoff::relay::outbound::{Outbound, OutboundConfig};
+    use handoff::store::Reply;
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let profile = profile(&dir);
+    let clock = Clock::system();
+    let sessions = Sessions::new(profile.store().clone(), clock.clone());
+    let session = sessions
+        .create(NewSession {
+            contact: NewContact {
+                email: Some("out@example.com".into()),
+                ..NewContact::default()
+            },
+            channel: handoff::session::Channel::Sms,
+            mode: Mode::Handoff,
+            turns: Vec::new(),
+            summary: None,
+            sentiment: None,
+            language: None,
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secrets = RelaySecrets::new(
+        profile.keychain().unwrap_or_else(|e| panic!("{e}")),
+        profile.store().clone(),
+        clock.clone(),
+    );
+    let (endpoint, url) = endpoint(
+        secrets
+            .outbound_secret()
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    let url = url::Url::parse(&url).unwrap_or_else(|e| panic!("{e}"));
+    for (comment, text) in [(101u64, "first"), (102, "second"), (103, "third")] {
+        let reply = Reply {
+            comment_id: comment,
+            ticket_id: 7,
+            session_id: session.id,
+            text: text.into(),
+            at: clock.now(),
+            outbound: Some(json!({"text": text, "comment_id": comment}).to_string()),
+        };
+        assert!(profile
+            .store()
+            .record_reply(&reply, clock.now())
+            .unwrap_or_else(|e| panic!("{e}")));
+    }
+    let config = OutboundConfig {
+        attempts: 4,
+        backoff_base: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(100),
+        timeout: Duration::from_secs(2),
+        concurrency: 4,
+    };
+    let outbound = Outbound::new(profile.store().clone(), clock.clone(), secrets, config);
+    // Down for the first two rounds.
+    *endpoint.down.lock().unwrap_or_else(|e| panic!("{e}")) = true;
+    for _ in 0..2 {
+        outbound
+            .send_due(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(endpoint.messages().is_empty());
+    *endpoint.down.lock().unwrap_or_else(|e| panic!("{e}")) = false;
+    for _ in 0..10 {
+        outbound
+            .send_due(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let texts: Vec<String> = endpoint
+        .messages()
+        .iter()
+        .map(|(_, m)| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        texts.len(),
+        3,
+        "each message once after the outage: {texts:?}"
+    );
+    let ids: std::collections::BTreeSet<String> = endpoint
+        .messages()
+        .iter()
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(ids.len(), 3, "one stable message id each");
+    let states: Vec<(String, i64)> = profile
+        .store()
+        .outbound_messages(10)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|m| (m.state, m.attempts))
+        .collect();
+    assert!(
+        states
+            .iter()
+            .all(|(state, attempts)| state == "delivered" && *attempts == 3),
+        "{states:?}"
+    );
+
+    // A message the endpoint never takes: dead-lettered after 4 attempts; a later one still flows.
+    *endpoint.down.lock().unwrap_or_else(|e| panic!("{e}")) = true;
+    let reply = Reply {
+        comment_id: 104,
+        ticket_id: 7,
+        session_id: session.id,
+        text: "never".into(),
+        at: clock.now(),
+        outbound: Some(json!({"text": "never"}).to_string()),
+    };
+    profile
+        .store()
+        .record_reply(&reply, clock.now())
+        .unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..8 {
+        outbound
+            .send_due(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let dead: Vec<_> = profile
+        .store()
+        .outbound_messages(10)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .filter(|m| m.comment_id == 104)
+        .collect();
+    assert_eq!(
+        (dead[0].state.as_str(), dead[0].attempts),
+        ("dead", 4),
+        "{dead:?}"
+    );
+    assert!(
+        dead[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("503")),
+        "{dead:?}"
+    );
+    *endpoint.down.lock().unwrap_or_else(|e| panic!("{e}")) = false;
+    let reply = Reply {
+        comment_id: 105,
+        text: "after".into(),
+        outbound: Some(json!({"text": "after"}).to_string()),
+        ..reply
+    };
+    profile
+        .store()
+        .record_reply(&reply, clock.now())
+        .unwrap_or_else(|e| panic!("{e}"));
+    outbound
+        .send_due(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        endpoint
+            .messages()
+            .iter()
+            .any(|(_, m)| m["text"] == "after"),
+        "the queue still flows"
+    );
+}
+
+/// The relay console from a terminal: the URL, a signed test delivery to it, the delivery stream, a replay.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_relay_console_shows_the_url_sends_a_test_delivery_and_replays() {
+    let rig = relay_rig(TriggerKind::AsSetupMakesIt).await;
+    let (_, ticket) = rig.handed_off("console@example.com").await;
+    let data_dir = rig._dir.path().to_str().unwrap_or_default().to_owned();
+    let cli = |args: &[&str]| {
+        let mut all = vec!["--data-dir", data_dir.as_str()];
+        all.extend_from_slice(args);
+        crate::handoff(&all, "", &[])
+    };
+    let url: Value =
+        serde_json::from_slice(&cli(&["--json", "relay", "url"]).stdout).unwrap_or_default();
+    assert_eq!(url["url"], format!("{}{}", rig.base, rig.webhook_path));
+    assert!(!url["redacted"]
+        .as_str()
+        .unwrap_or_default()
+        .contains(rig.webhook_path.rsplit('.').next().unwrap_or("?")));
+    let sent = cli(&[
+        "--json",
+        "relay",
+        "trigger",
+        "--ticket",
+        &ticket.to_string(),
+    ]);
+    assert_eq!(sent.status.code(), Some(0), "{}", crate::text(&sent));
+    let sent: Value = serde_json::from_slice(&sent.stdout).unwrap_or_default();
+    assert_eq!(
+        (sent["status"].clone(), sent["signed"].clone()),
+        (json!(200), json!(true)),
+        "{sent}"
+    );
+    rig.settled().await;
+    let listed: Value =
+        serde_json::from_slice(&cli(&["--json", "relay", "deliveries"]).stdout).unwrap_or_default();
+    let last = listed["deliveries"]
+        .as_array()
+        .and_then(|d| d.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            last["verdict"].clone(),
+            last["ticket_id"].clone(),
+            last["signed"].clone()
+        ),
+        (json!("accepted"), json!(ticket), json!(true)),
+        "{listed}"
+    );
+    let id = last["id"].as_i64().unwrap_or_default();
+    let replayed = cli(&["relay", "replay", &id.to_string()]);
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{}",
+        crate::text(&replayed)
+    );
+    assert_eq!(cli(&["relay", "replay", "999999"]).status.code(), Some(2));
+    let text = crate::text(&cli(&["relay", "deliveries"]));
+    assert!(text.contains(&format!("ticket {ticket}")), "{text}");
+    let secret = cli(&["relay", "outbound-secret"]);
+    assert!(String::from_utf8_lossy(&secret.stdout)
+        .trim()
+        .starts_with("whsec_"));
+}
