@@ -25,6 +25,33 @@ use crate::session::{
 #[error("the benchmark could not run: {0}")]
 pub struct BenchError(String);
 
+impl BenchError {
+    pub fn new(message: String) -> BenchError {
+        BenchError(message)
+    }
+}
+
+/// Removes a benchmark's throwaway profile and its keychain entries.
+pub async fn forget_profile(dir: &std::path::Path, secret_store: crate::keychain::SecretStoreKind) {
+    if let Ok(profile) = Profile::open(dir, secret_store) {
+        if let Ok(keychain) = profile.keychain() {
+            use crate::keychain::SecretName;
+            for name in SecretName::CREDENTIALS {
+                let _ = keychain.delete(name).await;
+            }
+            for name in [
+                SecretName::SessionLinkKey,
+                SecretName::UrlKeys,
+                SecretName::WebhookSigningSecret,
+                SecretName::OutboundSigningSecret,
+            ] {
+                let _ = keychain.delete(name).await;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 fn fail(what: &str) -> impl Fn(&dyn std::fmt::Display) -> BenchError + '_ {
     move |error| BenchError(format!("{what}: {error}"))
 }

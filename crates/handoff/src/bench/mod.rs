@@ -3,6 +3,7 @@
 //! folder, so a benchmark never touches the admin's profile.
 
 pub mod handoff;
+pub mod relay;
 
 /// The `p`-th percentile (0..=100) of `samples` in milliseconds, nearest rank; 0 for no samples.
 pub fn percentile(samples: &[f64], p: f64) -> f64 {

@@ -21,6 +21,8 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         latency_ms: u64,
     },
+    /// The relay's acknowledgement path against a bare handler; acknowledgement and reply latencies.
+    Relay,
 }
 
 pub async fn run(context: &Context, args: BenchArgs) -> ExitCode {
@@ -33,6 +35,7 @@ pub async fn run(context: &Context, args: BenchArgs) -> ExitCode {
             )
             .await
         }
+        BenchCommand::Relay => handoff::bench::relay::run(context.profile.secret_store()).await,
     };
     match figures {
         // One JSON object either way: a benchmark's output is for scripts and BENCHMARKS.md.

@@ -263,6 +263,19 @@ impl Store {
             .optional()?)
     }
 
+    /// When a delivery was settled (milliseconds since the epoch), if it was.
+    pub fn delivery_finished_ms(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .lock()?
+            .query_row(
+                "SELECT finished_ms FROM deliveries WHERE id = ?1",
+                params![id],
+                |row| row.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// The newest deliveries (after `after_id`, for a live stream), oldest first.
     pub fn recent_deliveries(
         &self,
