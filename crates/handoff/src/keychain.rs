@@ -111,6 +111,8 @@ pub enum SecretName {
     OAuthClientSecret,
     /// The HMAC key that signs "View session" links (created on first use, at least 32 random bytes).
     SessionLinkKey,
+    /// The AI Fields LLM filler's API key (`handoff llm-key set --stdin`).
+    LlmApiKey,
 }
 
 impl SecretName {
@@ -132,6 +134,7 @@ impl SecretName {
             SecretName::OAuthTokens => "zendesk.oauth_tokens",
             SecretName::OAuthClientSecret => "zendesk.oauth_client_secret",
             SecretName::SessionLinkKey => "handoff.session_link_key",
+            SecretName::LlmApiKey => "fields.llm_api_key",
         }
     }
 }
