@@ -43,6 +43,14 @@ enum Command {
     Status(cli::status::StatusArgs),
     /// Start a sandbox Zendesk account in this process, connect to it, and keep it running until Ctrl-C.
     Demo,
+    /// AI Fields: the ticket fields the AI fills at handoff, their descriptions, and a preview.
+    Fields(cli::fields::FieldsArgs),
+    /// Read or change a setting (tag-prefix, ticket-every-conversation, public-url, llm-url, llm-model).
+    Config(cli::config::ConfigArgs),
+    /// The AI Fields LLM endpoint's key, kept in the keychain.
+    LlmKey(cli::llm_key::LlmKeyArgs),
+    /// Measurements, printed as figures (`--json`: one object).
+    Bench(cli::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +66,10 @@ fn main() -> ExitCode {
             Command::Connect(args) => cli::connect::run(&context, args).await,
             Command::Status(args) => cli::status::run(&context, args).await,
             Command::Demo => cli::demo::run(&context).await,
+            Command::Fields(args) => cli::fields::run(&context, args).await,
+            Command::Config(args) => cli::config::run(&context, args).await,
+            Command::LlmKey(args) => cli::llm_key::run(&context, args).await,
+            Command::Bench(args) => cli::bench::run(&context, args).await,
         }
     })
 }

@@ -4,8 +4,12 @@
 //! A command group is one module (`connect`, `status`, `demo`, ...) with its clap arguments and a
 //! `run(&Context, args) -> ExitCode`; `main.rs` only dispatches to it.
 
+pub mod bench;
+pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod fields;
+pub mod llm_key;
 pub mod status;
 
 use std::future::Future;

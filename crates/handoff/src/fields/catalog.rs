@@ -65,24 +65,25 @@ impl Field {
         if self.system || SYSTEM_TYPES.contains(&self.kind.as_str()) {
             return Err("a system field: Zendesk or the handoff itself sets it");
         }
+        let fillable = match self.kind.as_str() {
+            "tagger" => Fillable::Dropdown,
+            "text" | "textarea" => Fillable::Text,
+            "multiselect" => return Err("multi-select fields are not supported: the AI picks one value; use a dropdown"),
+            "checkbox" => return Err("checkboxes are not supported: use a dropdown with Yes and No options, which can also stay empty"),
+            "date" => return Err("date fields are not supported: conversations rarely state a date the AI could fill reliably"),
+            "integer" | "decimal" => return Err("number fields are not supported: the AI fills dropdowns and short text"),
+            "regexp" => return Err("pattern fields are not supported: a value failing the pattern would make Zendesk refuse the whole ticket"),
+            "partialcreditcard" => return Err("credit card fields are never filled: card numbers must not pass through the AI"),
+            "lookup" => return Err("lookup fields point at other Zendesk records (users, organizations); the AI cannot pick one"),
+            _ => return Err("this field type is not supported: the AI fills dropdowns and text fields"),
+        };
         if !self.active {
             return Err("inactive in Zendesk: activate it in Admin Center (Objects and rules > Tickets > Fields) to map it");
         }
-        match self.kind.as_str() {
-            "tagger" if self.options.is_empty() => {
-                Err("a dropdown without options: add options in Zendesk first")
-            }
-            "tagger" => Ok(Fillable::Dropdown),
-            "text" | "textarea" => Ok(Fillable::Text),
-            "multiselect" => Err("multi-select fields are not supported: the AI picks one value; use a dropdown"),
-            "checkbox" => Err("checkboxes are not supported: use a dropdown with Yes and No options, which can also stay empty"),
-            "date" => Err("date fields are not supported: conversations rarely state a date the AI could fill reliably"),
-            "integer" | "decimal" => Err("number fields are not supported: the AI fills dropdowns and short text"),
-            "regexp" => Err("pattern fields are not supported: a value failing the pattern would make Zendesk refuse the whole ticket"),
-            "partialcreditcard" => Err("credit card fields are never filled: card numbers must not pass through the AI"),
-            "lookup" => Err("lookup fields point at other Zendesk records (users, organizations); the AI cannot pick one"),
-            _ => Err("this field type is not supported: the AI fills dropdowns and text fields"),
+        if fillable == Fillable::Dropdown && self.options.is_empty() {
+            return Err("a dropdown without options: add options in Zendesk first");
         }
+        Ok(fillable)
     }
 
     /// Whether the AI may fill it.

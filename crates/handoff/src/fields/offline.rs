@@ -498,8 +498,8 @@ const STOP_WORDS: &[&str] = &[
     "der", "die", "das", "den", "dem", "ein", "eine", "einen", "und", "oder", "ist", "ich", "sie",
     "wir", "mit", "fur", "auf", "nicht", "mein", "meine", "hallo", "danke", "bitte", "habe", "zu",
     "von", "es", // Portuguese
-    "os", "um", "uma", "do", "da", "dos", "das", "na", "no", "com", "nao", "ola", "obrigado", "meu",
-    "minha", "eu", "voce", // Italian
+    "os", "um", "uma", "do", "da", "dos", "das", "na", "no", "com", "nao", "ola", "obrigado",
+    "meu", "minha", "eu", "voce", // Italian
     "il", "gli", "di", "che", "non", "per", "sono", "ciao", "grazie", "mio", // Dutch
     "het", "een", "en", "ik", "je", "niet", "van", "voor", "met", "mijn", "dank",
 ];

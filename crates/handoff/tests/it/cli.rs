@@ -445,9 +445,15 @@ fn each_command_group_lives_in_its_own_module() {
         .filter_map(|line| line.split_whitespace().next())
         .filter(|name| *name != "help")
         .collect();
-    assert_eq!(groups, ["connect", "status", "demo"], "{help}");
+    assert_eq!(
+        groups,
+        ["connect", "status", "demo", "fields", "config", "llm-key", "bench"],
+        "{help}"
+    );
     for group in &groups {
-        let module = src.join("cli").join(format!("{group}.rs"));
+        let module = src
+            .join("cli")
+            .join(format!("{}.rs", group.replace('-', "_")));
         assert!(
             module.is_file(),
             "`handoff {group}` has no module of its own: {}",
@@ -476,7 +482,7 @@ fn each_command_group_lives_in_its_own_module() {
 
 /// Runs `handoff args` on a pseudo-terminal (util-linux `script`, its slave echoing as a terminal does), waits
 /// for `prompt`, types `typed` and returns everything the terminal showed, with the exit code.
-fn on_a_terminal(args: &[&str], prompt: &str, typed: &str) -> (String, Option<i32>) {
+pub fn on_a_terminal(args: &[&str], prompt: &str, typed: &str) -> (String, Option<i32>) {
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
     use std::sync::{Arc, Mutex};

@@ -5,6 +5,7 @@ mod assist;
 mod canary;
 mod cli;
 mod connect;
+mod fields;
 mod handoffs;
 mod keychain;
 mod messages;
