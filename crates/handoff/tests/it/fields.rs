@@ -885,3 +885,147 @@ async fn mapping_refuses_what_cannot_be_filled_and_persists_the_rest() {
     ));
     drop(sim);
 }
+
+/// The CLI's names, JSON keys and exit codes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_lists_maps_unmaps_and_previews() {
+    let unconnected = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (sim, dir, _profile, _clock) = connected(Seed::AccountDump).await;
+    let field_id = create_reason_field(&sim).await;
+    let data = dir.path().to_string_lossy().into_owned();
+    let cli = |args: &[&str], stdin: &str| {
+        let mut all = vec!["--data-dir", data.as_str()];
+        all.extend_from_slice(args);
+        crate::handoff(&all, stdin, &[])
+    };
+    let listed = cli(&["--json", "fields", "list", "--refresh"], "");
+    assert_eq!(listed.status.code(), Some(0), "{}", crate::text(&listed));
+    let list: Value = serde_json::from_slice(&listed.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let list = list.as_array().unwrap_or_else(|| panic!("a list: {list}"));
+    assert_eq!(list.len(), 90, "the dump's 89 fields and the one created");
+    let reason = list
+        .iter()
+        .find(|f| f["id"] == json!(field_id))
+        .unwrap_or_else(|| panic!("the created field is listed"));
+    assert_eq!(
+        reason,
+        &json!({
+            "id": field_id, "title": "Contact Reason", "type": "tagger", "active": true, "mappable": true,
+            "options": REASONS.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
+        })
+    );
+    let subject = list
+        .iter()
+        .find(|f| f["type"] == json!("subject"))
+        .unwrap_or_else(|| panic!("subject"));
+    assert_eq!(subject["mappable"], json!(false));
+    assert!(
+        subject["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("system field")),
+        "{subject}"
+    );
+    assert!(
+        subject.get("options").is_none(),
+        "no options key without options: {subject}"
+    );
+
+    let id = field_id.to_string();
+    // (args, exit code)
+    let table: &[(&[&str], i32)] = &[
+        (
+            &["fields", "map", &id, "--description", REASON_DESCRIPTION],
+            0,
+        ),
+        (&["fields", "map", "424242", "--description", "x"], 2),
+        (&["fields", "map", &id, "--description", " "], 2),
+        (&["fields", "map", "abc", "--description", "x"], 2),
+        (&["fields", "unmap", "424242"], 2),
+        (&["config", "set", "llm-url", "http://llm.example.com"], 2),
+        (&["config", "set", "colour", "blue"], 2),
+        (&["config", "get", "llm-url"], 0),
+        (&["llm-key", "set"], 2),
+        (&["llm-key", "set", "--stdin"], 2),
+    ];
+    for (args, code) in table {
+        let ran = cli(args, "");
+        assert_eq!(
+            ran.status.code(),
+            Some(*code),
+            "{args:?}: {}",
+            crate::text(&ran)
+        );
+    }
+    let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = scratch.path().join("conversation.txt");
+    std::fs::write(
+        &file,
+        "Customer: My parcel never arrived\nAI: Let me check\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let file = file.to_string_lossy().into_owned();
+    let previewed = cli(
+        &["--json", "fields", "preview", "--conversation", &file],
+        "",
+    );
+    assert_eq!(
+        previewed.status.code(),
+        Some(0),
+        "{}",
+        crate::text(&previewed)
+    );
+    let fills: Value = serde_json::from_slice(&previewed.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(fills[0]["field_id"], json!(field_id));
+    assert_eq!(fills[0]["value"], json!("shipping_delay"));
+    assert!(
+        fills[0]["score"].as_f64().is_some_and(|s| s >= 0.5),
+        "{fills}"
+    );
+    assert!(
+        fills[0]["why"]
+            .as_str()
+            .is_some_and(|w| w.contains("parcel")),
+        "{fills}"
+    );
+    std::fs::write(scratch.path().join("hello.txt"), "Customer: hello")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let unsure = cli(
+        &[
+            "--json",
+            "fields",
+            "preview",
+            "--conversation",
+            &scratch.path().join("hello.txt").to_string_lossy(),
+        ],
+        "",
+    );
+    let fills: Value = serde_json::from_slice(&unsure.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(fills[0]["value"], Value::Null, "unsure: null");
+    let text = cli(&["fields", "preview", "--conversation", &file], "");
+    assert!(
+        crate::text(&text).contains("Contact Reason"),
+        "{}",
+        crate::text(&text)
+    );
+    let ran = cli(&["fields", "unmap", &id], "");
+    assert_eq!(ran.status.code(), Some(0), "{}", crate::text(&ran));
+    let ran = cli(
+        &["fields", "preview", "--conversation", "/nonexistent/file"],
+        "",
+    );
+    assert_eq!(ran.status.code(), Some(2), "{}", crate::text(&ran));
+
+    let elsewhere = unconnected.path().to_string_lossy().into_owned();
+    let ran = crate::handoff(&["--data-dir", &elsewhere, "fields", "list"], "", &[]);
+    assert_eq!(
+        ran.status.code(),
+        Some(5),
+        "not connected: {}",
+        crate::text(&ran)
+    );
+    assert!(
+        crate::text(&ran).contains("connect first"),
+        "{}",
+        crate::text(&ran)
+    );
+}
