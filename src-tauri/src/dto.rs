@@ -76,7 +76,11 @@ impl From<&handoff::fields::Overview> for FieldsOverviewView {
                         .map_or_else(|| mapped.mapping.title.clone(), |f| f.title.clone()),
                     r#type: mapped.mapping.kind.clone(),
                     description: mapped.mapping.description.clone(),
-                    status: if mapped.drift.is_some() { "drift" } else { "ok" },
+                    status: if mapped.drift.is_some() {
+                        "drift"
+                    } else {
+                        "ok"
+                    },
                     drift: mapped.drift.as_ref().map(|d| d.message()),
                 })
                 .collect(),

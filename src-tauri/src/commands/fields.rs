@@ -15,7 +15,11 @@ pub async fn fields_overview(
     state: State<'_, AppState>,
     refresh: bool,
 ) -> Result<FieldsOverviewView, CommandError> {
-    let refresh = if refresh { Refresh::Now } else { Refresh::IfStale };
+    let refresh = if refresh {
+        Refresh::Now
+    } else {
+        Refresh::IfStale
+    };
     let overview = fields::overview(&state.profile, &state.clock, refresh).await?;
     Ok(FieldsOverviewView::from(&overview))
 }

@@ -35,7 +35,7 @@ export function FieldPicker({
       <Field.Hint>
         Type part of the field&apos;s name. Drop-downs and text fields can be filled; other types say why not.
       </Field.Hint>
-      <Timing data-testid="fields-picker" data-filter-ms={ms.toFixed(3)} data-matches={total}>
+      <Timing data-testid="fields-picker" data-filter-ms={ms.toFixed(3)} data-matches={total} data-query={query}>
         <Combobox
           isAutocomplete
           inputValue={query}
