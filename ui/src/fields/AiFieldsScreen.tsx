@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
 import { Button } from '@zendeskgarden/react-buttons';
@@ -321,6 +321,14 @@ function PreviewPane({ disabled }: { disabled: boolean }) {
   const [running, setRunning] = useState(false);
   const [fills, setFills] = useState<PreviewFillView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const results = useRef<HTMLTableElement>(null);
+
+  // The answers appear under the conversation, often below the fold: bring them into view.
+  useEffect(() => {
+    if (fills !== null) {
+      results.current?.scrollIntoView({ block: 'nearest' });
+    }
+  }, [fills]);
 
   return (
     <Section aria-labelledby="fields-preview-heading">
@@ -370,7 +378,7 @@ function PreviewPane({ disabled }: { disabled: boolean }) {
         </Notice>
       )}
       {fills !== null && (
-        <Table data-testid="fields-preview-results" size="small">
+        <Table data-testid="fields-preview-results" size="small" ref={results}>
           <Table.Head>
             <Table.HeaderRow>
               <Table.HeaderCell width="24%">Field</Table.HeaderCell>
@@ -490,7 +498,7 @@ const DriftText = styled.div`
 `;
 
 const Code = styled.code`
-  margin-left: ${({ theme }) => theme.space.xs};
+  display: block;
   color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
   font-size: ${({ theme }) => theme.fontSizes.sm};
 `;
