@@ -100,14 +100,30 @@ pub async fn catalog(
     let store = profile.store().clone();
     let cached = store.call(catalog::cached).await?;
     let now = clock.now();
-    match cached {
-        Some(cached) if refresh == Refresh::IfStale && !cached.stale(now) => Ok(cached),
-        _ => {
-            let account = crate::account::open(profile, clock)
-                .await?
-                .ok_or(FieldsError::NotConnected)?;
-            Ok(catalog::fetch(&account.client, &store, now).await?.catalog)
+    if let Some(cached) = &cached {
+        if refresh == Refresh::IfStale && !cached.stale(now) {
+            return Ok(cached.clone());
         }
+    }
+    let fetched = async {
+        let account = crate::account::open(profile, clock)
+            .await?
+            .ok_or(FieldsError::NotConnected)?;
+        Ok::<_, FieldsError>(catalog::fetch(&account.client, &store, now).await?.catalog)
+    }
+    .await;
+    match (fetched, cached) {
+        (Ok(catalog), _) => Ok(catalog),
+        // Zendesk could not be asked: a stale catalog (its fetch time shown) beats none; asked to refresh, the
+        // error is the answer.
+        (
+            Err(error @ (FieldsError::Zendesk(_) | FieldsError::Connect(ConnectError::Zendesk(_)))),
+            Some(cached),
+        ) if refresh == Refresh::IfStale => {
+            tracing::warn!(%error, "the ticket fields could not be fetched; showing the cached ones");
+            Ok(cached)
+        }
+        (Err(error), _) => Err(error),
     }
 }
 

@@ -265,6 +265,25 @@ async fn every_field_type_of_the_recorded_accounts_loads_and_is_classified() {
         1,
         "a stale cache is fetched again"
     );
+    // Zendesk refusing (an outage page here): a stale cache is shown rather than nothing; a refresh says why.
+    sim.sim
+        .clock()
+        .advance(fields::STALE_AFTER + Duration::from_secs(1));
+    sim.sim.inject_fault(
+        Some("GET"),
+        "/api/v2/ticket_fields",
+        zendesk_sim::FaultKind::ServerError(403),
+        None,
+    );
+    let stale = fields::catalog(&profile, &clock, Refresh::IfStale)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stale.fields, catalog.fields, "the cached fields");
+    let refused = fields::catalog(&profile, &clock, Refresh::Now).await;
+    assert!(
+        matches!(refused, Err(fields::FieldsError::Zendesk(_))),
+        "{refused:?}"
+    );
 
     // The go-zendesk fixtures, plus the types no recording has, created through the API.
     let dump = SeedDump::from_dir(&shared_fixtures().join("go-zendesk/GET"))
