@@ -78,7 +78,9 @@ async function openScreen(handlers: Record<string, CommandHandler>) {
   return { spy, ...view };
 }
 
-describe('AI Fields', () => {
+// The whole console renders in jsdom, and the first render of a file loads Garden: on a busy 2-core machine that
+// alone can take seconds.
+describe('AI Fields', { timeout: 20_000 }, () => {
   it('lists the mapped fields with type, description and status, drift and dropped values included', async () => {
     await openScreen({ fields_overview: () => MAPPED });
 

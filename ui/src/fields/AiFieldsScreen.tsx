@@ -52,6 +52,13 @@ export function AiFieldsScreen({ connection }: { connection: ConnectionState }) 
     }
   }, [connected, reload]);
 
+  if (connection.state === 'loading') {
+    return (
+      <Paragraph data-testid="fields-loading">
+        <Dots /> Loading…
+      </Paragraph>
+    );
+  }
   if (!connected) {
     return (
       <Paragraph data-testid="fields-not-connected">
