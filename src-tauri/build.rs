@@ -9,6 +9,10 @@ const COMMANDS: &[&str] = &[
     "sign_in_with_zendesk",
     "cancel_sign_in",
     "start_demo",
+    "fields_overview",
+    "map_field",
+    "unmap_field",
+    "preview_fields",
 ];
 
 fn main() {

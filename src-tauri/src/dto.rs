@@ -11,6 +11,116 @@ use handoff::SecretString;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// AI Fields: the screen's data (`fields_overview`), each field of the catalog with whether it can be mapped and
+/// why not, the mapped fields with their drift, and what Zendesk dropped.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldsOverviewView {
+    fields: Vec<FieldView>,
+    mapped: Vec<MappedFieldView>,
+    dropped: Vec<String>,
+    fetched_at: String,
+    description_placeholder: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldView {
+    id: u64,
+    title: String,
+    /// Zendesk's type name (`tagger`, `text`, ...).
+    r#type: String,
+    active: bool,
+    mappable: bool,
+    reason: Option<&'static str>,
+    option_count: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappedFieldView {
+    field_id: u64,
+    title: String,
+    r#type: String,
+    description: String,
+    /// `ok`, or `drift` with `drift` saying what changed.
+    status: &'static str,
+    drift: Option<String>,
+}
+
+impl From<&handoff::fields::Overview> for FieldsOverviewView {
+    fn from(overview: &handoff::fields::Overview) -> Self {
+        let catalog = &overview.catalog;
+        FieldsOverviewView {
+            fields: catalog
+                .fields
+                .iter()
+                .map(|field| FieldView {
+                    id: field.id,
+                    title: field.title.clone(),
+                    r#type: field.kind.clone(),
+                    active: field.active,
+                    mappable: field.mappable(),
+                    reason: field.reason(),
+                    option_count: field.options.len(),
+                })
+                .collect(),
+            mapped: overview
+                .mapped
+                .iter()
+                .map(|mapped| MappedFieldView {
+                    field_id: mapped.mapping.field_id,
+                    title: mapped
+                        .field
+                        .as_ref()
+                        .map_or_else(|| mapped.mapping.title.clone(), |f| f.title.clone()),
+                    r#type: mapped.mapping.kind.clone(),
+                    description: mapped.mapping.description.clone(),
+                    status: if mapped.drift.is_some() {
+                        "drift"
+                    } else {
+                        "ok"
+                    },
+                    drift: mapped.drift.as_ref().map(|d| d.message()),
+                })
+                .collect(),
+            dropped: overview
+                .dropped
+                .iter()
+                .map(|d| d.message(catalog.field(d.field_id).map(|f| f.title.as_str())))
+                .collect(),
+            fetched_at: catalog.fetched_at.to_string(),
+            description_placeholder: handoff::fields::DESCRIPTION_PLACEHOLDER,
+        }
+    }
+}
+
+/// One mapped field's answer in the preview.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewFillView {
+    field_id: u64,
+    title: String,
+    /// The option value (or text) the ticket would get; `None` leaves the field empty.
+    value: Option<String>,
+    option_name: Option<String>,
+    score: f64,
+    why: String,
+}
+
+impl From<&handoff::fields::PreviewFill> for PreviewFillView {
+    fn from(preview: &handoff::fields::PreviewFill) -> Self {
+        PreviewFillView {
+            field_id: preview.fill.field_id,
+            title: preview.title.clone(),
+            value: preview.fill.value.clone(),
+            option_name: preview.option_name.clone(),
+            score: preview.fill.score,
+            why: preview.fill.why.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {

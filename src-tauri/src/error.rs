@@ -1,6 +1,7 @@
 //! The one error the UI sees: `{code, message}`. The UI branches on `code` only, never on the message.
 
 use handoff::demo::DemoError;
+use handoff::fields::FieldsError;
 use handoff::store::StoreError;
 use handoff::ConnectError;
 use serde::Serialize;
@@ -17,6 +18,8 @@ pub enum Code {
     Storage,
     /// Zendesk answered with an error, or could not be reached.
     Zendesk,
+    /// Nothing is connected yet: the screen points to Connect.
+    NotConnected,
     Internal,
 }
 
@@ -42,6 +45,28 @@ impl From<ConnectError> for CommandError {
             ConnectError::Zendesk(_) => Code::Zendesk,
             ConnectError::Store(_) => Code::Storage,
             ConnectError::Keychain(_) => Code::KeychainUnavailable,
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<FieldsError> for CommandError {
+    fn from(error: FieldsError) -> Self {
+        let code = match &error {
+            FieldsError::NotConnected => Code::NotConnected,
+            FieldsError::UnknownField(_)
+            | FieldsError::NotMappable { .. }
+            | FieldsError::NotMapped(_)
+            | FieldsError::Invalid(_) => Code::InvalidInput,
+            FieldsError::Zendesk(_) => Code::Zendesk,
+            FieldsError::Store(_) => Code::Storage,
+            FieldsError::Keychain(_) => Code::KeychainUnavailable,
+            FieldsError::Connect(_) => {
+                return match error {
+                    FieldsError::Connect(inner) => inner.into(),
+                    other => CommandError::new(Code::Internal, other),
+                }
+            }
         };
         CommandError::new(code, error)
     }

@@ -4,6 +4,7 @@ import { getColor } from '@zendeskgarden/react-theming';
 import { XXL } from '@zendeskgarden/react-typography';
 import { CommandError, getConnection, type ConnectionView } from './api';
 import { ConnectScreen } from './connect/ConnectScreen';
+import { AiFieldsScreen } from './fields/AiFieldsScreen';
 import type { ConnectionState } from './connection';
 import { SCREENS, type ScreenId } from './screens';
 import { Navigation } from './shell/Navigation';
@@ -60,7 +61,9 @@ export function App() {
             <XXL tag="h1" isBold data-testid="screen-title" ref={titleRef} tabIndex={-1}>
               {screen.title}
             </XXL>
-            {screen.upcoming === null ? (
+            {screen.id === 'ai-fields' ? (
+              <AiFieldsScreen connection={connection} />
+            ) : screen.upcoming === null ? (
               <ConnectScreen connection={connection} onConnected={onConnected} onRetry={loadConnection} />
             ) : (
               <UpcomingScreen summary={screen.upcoming} />

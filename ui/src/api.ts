@@ -216,3 +216,73 @@ export async function cancelSignIn(): Promise<void> {
 export function startDemo(): Promise<ConnectionView> {
   return call<ConnectionView>('start_demo');
 }
+
+/** A Zendesk ticket field, as the AI Fields picker lists it. */
+export interface FieldView {
+  id: number;
+  title: string;
+  /** Zendesk's type name: `tagger` (drop-down), `text`, `textarea`, `checkbox`, `subject`... */
+  type: string;
+  active: boolean;
+  /** Whether the AI can fill it; when not, `reason` says why in a sentence. */
+  mappable: boolean;
+  reason: string | null;
+  optionCount: number;
+}
+
+/** A field the AI fills at handoff, with the admin's description and whether Zendesk changed it since. */
+export interface MappedFieldView {
+  fieldId: number;
+  title: string;
+  type: string;
+  description: string;
+  status: 'ok' | 'drift';
+  /** What changed in Zendesk and what to do, when `status` is `drift`. */
+  drift: string | null;
+}
+
+/** The AI Fields screen's data. */
+export interface FieldsOverview {
+  /** Every ticket field of the account, system and inactive ones included, in Zendesk's order. */
+  fields: FieldView[];
+  mapped: MappedFieldView[];
+  /** Values Zendesk dropped from tickets the handoff wrote, each as a sentence. */
+  dropped: string[];
+  /** RFC 3339: when the fields were fetched from Zendesk. */
+  fetchedAt: string;
+  /** The example description shown in the empty description box. */
+  descriptionPlaceholder: string;
+}
+
+/** What a mapped field would get for the previewed conversation. */
+export interface PreviewFillView {
+  fieldId: number;
+  title: string;
+  /** The option value (or text) written on the ticket; `null` leaves the field empty. */
+  value: string | null;
+  /** The chosen option's display name, for a drop-down. */
+  optionName: string | null;
+  /** Confidence between 0 and 1; below 0.5 the field stays empty. */
+  score: number;
+  why: string;
+}
+
+/** The fields and mappings; `refresh` fetches the fields from Zendesk now rather than when the cache is stale. */
+export function getFields(refresh: boolean): Promise<FieldsOverview> {
+  return call<FieldsOverview>('fields_overview', { refresh });
+}
+
+/** Maps a field: the AI fills it at handoff as `description` says. */
+export async function mapField(fieldId: number, description: string): Promise<void> {
+  await call<null>('map_field', { fieldId, description });
+}
+
+/** Stops filling a field. */
+export async function unmapField(fieldId: number): Promise<void> {
+  await call<null>('unmap_field', { fieldId });
+}
+
+/** Runs the mappings on a pasted conversation (one turn per line: `Customer: ...`, `AI: ...`, `Agent: ...`). */
+export function previewFields(conversation: string): Promise<PreviewFillView[]> {
+  return call<PreviewFillView[]>('preview_fields', { conversation });
+}

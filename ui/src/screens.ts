@@ -22,9 +22,7 @@ export const SCREENS: readonly Screen[] = [
   {
     id: 'ai-fields',
     title: 'AI Fields',
-    upcoming:
-      'AI Fields will map your Zendesk custom ticket fields to values the AI fills in at handoff, with a searchable ' +
-      'field picker and a preview that runs the mapping on a pasted conversation.',
+    upcoming: null,
   },
   {
     id: 'relay',

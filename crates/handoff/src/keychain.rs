@@ -117,6 +117,8 @@ pub enum SecretName {
     WebhookSigningSecret,
     /// The secret that signs what the relay sends to the AI platform (Standard Webhooks, `whsec_...`).
     OutboundSigningSecret,
+    /// The AI Fields LLM filler's API key (`handoff llm-key set --stdin`).
+    LlmApiKey,
 }
 
 impl SecretName {
@@ -141,6 +143,7 @@ impl SecretName {
             SecretName::UrlKeys => "relay.url_keys",
             SecretName::WebhookSigningSecret => "relay.webhook_signing_secret",
             SecretName::OutboundSigningSecret => "relay.outbound_signing_secret",
+            SecretName::LlmApiKey => "fields.llm_api_key",
         }
     }
 }

@@ -20,6 +20,7 @@
 //! - [`session`]: sessions, their turns and validation; what a handoff derives (language, sentiment, summary).
 //! - [`handoff`]: the handoff engine: ticket content and tags, "View session" links, the durable queue's worker,
 //!   assist notes.
+//! - [`fields`]: AI Fields: the ticket-field catalog, mappings and drift, the offline and LLM fillers, read-back.
 //! - [`panics`]: the panic hook the binaries install, so a panic reaches the log.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
@@ -32,6 +33,7 @@ pub mod clock;
 pub mod connect;
 pub mod demo;
 pub mod fault;
+pub mod fields;
 pub mod handoff;
 pub mod keychain;
 pub mod message;

@@ -50,12 +50,16 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Sessions: start one, add turns, hand it off, read it.
     Session(cli::session::SessionArgs),
-    /// The non-secret settings (tag-prefix, ticket-every-conversation, public-url, ...).
+    /// The non-secret settings (tag-prefix, ticket-every-conversation, public-url, outbound-url, llm-url, ...).
     Config(cli::config::ConfigArgs),
     /// The sessions API's bearer keys.
     ApiKey(cli::api_key::ApiKeyArgs),
     /// The relay console: the signed webhook URL, the live deliveries, replay, a signed test delivery.
     Relay(cli::relay::RelayArgs),
+    /// AI Fields: the ticket fields the AI fills at handoff, their descriptions, and a preview.
+    Fields(cli::fields::FieldsArgs),
+    /// The AI Fields LLM endpoint's key, kept in the keychain.
+    LlmKey(cli::llm_key::LlmKeyArgs),
     /// Benchmarks: one JSON object of figures measured in one run.
     Bench(cli::bench::BenchArgs),
 }
@@ -79,6 +83,8 @@ fn main() -> ExitCode {
             Command::ApiKey(args) => cli::api_key::run(&context, args).await,
             Command::Bench(args) => cli::bench::run(&context, args).await,
             Command::Relay(args) => cli::relay::run(&context, args).await,
+            Command::Fields(args) => cli::fields::run(&context, args).await,
+            Command::LlmKey(args) => cli::llm_key::run(&context, args).await,
         }
     })
 }

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 
 use crate::api::{self, ApiKeys, ApiState, ZendeskAccess};
 use crate::clock::Clock;
-use crate::handoff::{FieldValues, NoFieldValues, SessionLinks, Worker, WorkerError};
+use crate::handoff::{FieldValues, SessionLinks, Worker, WorkerError};
 use crate::profile::Profile;
 use crate::relay::keys::{RelayKeyError, RelaySecrets};
 use crate::relay::metrics::RelayMetrics;
@@ -95,9 +95,10 @@ impl Service {
             account.client.clone(),
             links.clone(),
         ) {
-            Ok(worker) => {
-                Some(worker.with_fields(fields.unwrap_or_else(|| Arc::new(NoFieldValues))))
-            }
+            Ok(worker) => Some(worker.with_fields(match fields {
+                Some(fields) => fields,
+                None => crate::fields::values_for(profile).map_err(ServiceError::Queue)?,
+            })),
             Err(busy @ WorkerError::Busy { .. }) if seat == WorkerSeat::IfFree => {
                 tracing::info!(%busy, "another process works the handoff queue");
                 None

@@ -28,6 +28,10 @@ pub enum SettingKey {
     /// `outbound-url`: the AI platform's endpoint the relay sends each rep reply to (empty: replies are only
     /// recorded on the session).
     OutboundUrl,
+    /// `llm-url`: the OpenAI-compatible endpoint the AI Fields LLM filler asks (empty: the offline filler).
+    LlmUrl,
+    /// `llm-model`: the model the LLM filler names (empty: the offline filler).
+    LlmModel,
 }
 
 impl SettingKey {
@@ -36,6 +40,8 @@ impl SettingKey {
         SettingKey::TicketEveryConversation,
         SettingKey::PublicUrl,
         SettingKey::OutboundUrl,
+        SettingKey::LlmUrl,
+        SettingKey::LlmModel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +50,8 @@ impl SettingKey {
             SettingKey::TicketEveryConversation => "ticket-every-conversation",
             SettingKey::PublicUrl => "public-url",
             SettingKey::OutboundUrl => "outbound-url",
+            SettingKey::LlmUrl => "llm-url",
+            SettingKey::LlmModel => "llm-model",
         }
     }
 
@@ -60,7 +68,7 @@ impl SettingKey {
 /// Why a setting could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url or outbound-url")]
+    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, llm-url or llm-model")]
     UnknownKey(String),
     #[error("{key}: {why}")]
     Invalid { key: &'static str, why: String },
@@ -125,6 +133,25 @@ impl Settings {
         }
     }
 
+    /// The LLM filler's endpoint base, `None` when not set (the offline filler answers).
+    pub fn llm_url(&self) -> Result<Option<Url>, StoreError> {
+        match self.store.setting(SettingKey::LlmUrl.as_str())? {
+            None => Ok(None),
+            Some(value) if value.is_empty() => Ok(None),
+            Some(value) => validate_llm_url(&value)
+                .map(Some)
+                .map_err(|why| StoreError::Corrupt(format!("setting llm-url = {value:?}: {why}"))),
+        }
+    }
+
+    /// The LLM filler's model, `None` when not set.
+    pub fn llm_model(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .store
+            .setting(SettingKey::LlmModel.as_str())?
+            .filter(|model| !model.is_empty()))
+    }
+
     /// A setting's value as text (the default when never set).
     pub fn get(&self, key: SettingKey) -> Result<String, SettingsError> {
         Ok(match key {
@@ -135,6 +162,8 @@ impl Settings {
                 .outbound_url()?
                 .map(|url| url.to_string())
                 .unwrap_or_default(),
+            SettingKey::LlmUrl => self.llm_url()?.map(String::from).unwrap_or_default(),
+            SettingKey::LlmModel => self.llm_model()?.unwrap_or_default(),
         })
     }
 
@@ -151,6 +180,10 @@ impl Settings {
             // Empty turns outbound delivery off.
             SettingKey::OutboundUrl if value.trim().is_empty() => String::new(),
             SettingKey::OutboundUrl => validate_url(value).map_err(invalid)?.to_string(),
+            // Empty switches the LLM filler off.
+            SettingKey::LlmUrl if value.trim().is_empty() => String::new(),
+            SettingKey::LlmUrl => validate_llm_url(value).map_err(invalid)?.to_string(),
+            SettingKey::LlmModel => validate_model(value).map_err(invalid)?,
         };
         self.store.set_setting(key.as_str(), &stored)?;
         Ok(stored)
@@ -202,6 +235,44 @@ fn validate_url(value: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// An LLM endpoint gets the key in a header: https, or http only to this machine.
+fn validate_llm_url(value: &str) -> Result<Url, String> {
+    let url = validate_url(value)?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err(format!(
+            "{value:?} is plain http to another machine, which would send the key unencrypted: use https"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{value:?} carries credentials; the key goes in the keychain (`handoff llm-key set --stdin`)"
+        ));
+    }
+    Ok(url)
+}
+
+/// A model name as endpoints spell them (`gpt-4o-mini`, `llama3.1:8b`, `org/model`); empty switches it off.
+fn validate_model(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let valid = value.chars().count() <= 200
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@+".contains(c));
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "{value:?} is not a model name: use letters, digits and - _ . : / @ +, such as gpt-4o-mini"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +298,22 @@ mod tests {
             ),
             ("public-url", "ftp://example.com", None),
             ("public-url", "https://x.example/?a=1", None),
+            (
+                "llm-url",
+                "https://api.openai.com/v1",
+                Some("https://api.openai.com/v1"),
+            ),
+            (
+                "llm-url",
+                "http://127.0.0.1:11434",
+                Some("http://127.0.0.1:11434/"),
+            ),
+            ("llm-url", "http://llm.example.com", None),
+            ("llm-url", "https://user:pw@llm.example.com", None),
+            ("llm-url", "", Some("")),
+            ("llm-model", "gpt-4o-mini", Some("gpt-4o-mini")),
+            ("llm-model", "llama3.1:8b", Some("llama3.1:8b")),
+            ("llm-model", "two words", None),
         ];
         for (key, value, expected) in table {
             let key = SettingKey::parse(key).unwrap_or_else(|e| panic!("{e}"));

@@ -12,6 +12,7 @@ use rusqlite::{params, Connection as Sqlite, OptionalExtension};
 
 mod api_keys;
 mod assist;
+mod fields;
 mod jobs;
 mod relay;
 mod sessions;
@@ -19,6 +20,7 @@ mod settings;
 
 pub use api_keys::ApiKeyRow;
 pub use assist::Reservation;
+pub use fields::{DroppedValueRow, FieldRow, MappingRow};
 pub use jobs::{JobOutcome, JobRow, LeaseHolder, JOB_HANDOFF, JOB_OPEN_TICKET};
 pub use relay::{
     DeliveryInsert, DeliveryRow, DeliveryWriter, NewDelivery, OutboundRow, Reply, UrlKeyRow,
@@ -249,6 +251,42 @@ const MIGRATIONS: &[&str] = &[
          delivered_at TEXT
      );
      CREATE INDEX outbound_due ON outbound (state, next_attempt_ms);",
+    // 7: AI Fields. `ticket_fields` is the cached catalog (every field Zendesk listed, options as JSON
+    // `[{"name","value"}]`), replaced whole by each fetch, and `ticket_fields_fetch` when that was.
+    // `field_mappings` keeps, beside the admin's description, the field as it was when mapped (title, type,
+    // option values), so drift can name what disappeared. `dropped_field_values` are values a ticket write
+    // sent and Zendesk's answer did not carry (it drops invalid dropdown values silently).
+    "CREATE TABLE ticket_fields (
+         id INTEGER PRIMARY KEY,
+         title TEXT NOT NULL,
+         type TEXT NOT NULL,
+         active INTEGER NOT NULL,
+         system INTEGER NOT NULL,
+         position INTEGER NOT NULL,
+         options TEXT NOT NULL
+     );
+     CREATE TABLE ticket_fields_fetch (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         fetched_at TEXT NOT NULL
+     );
+     CREATE TABLE field_mappings (
+         field_id INTEGER PRIMARY KEY,
+         description TEXT NOT NULL,
+         title TEXT NOT NULL,
+         type TEXT NOT NULL,
+         option_values TEXT NOT NULL,
+         mapped_at TEXT NOT NULL
+     );
+     CREATE TABLE dropped_field_values (
+         session_id TEXT NOT NULL,
+         ticket_id INTEGER NOT NULL,
+         field_id INTEGER NOT NULL,
+         sent TEXT NOT NULL,
+         returned TEXT,
+         at TEXT NOT NULL,
+         PRIMARY KEY (session_id, ticket_id, field_id)
+     );
+     CREATE INDEX dropped_field_values_by_time ON dropped_field_values (at);",
 ];
 
 /// Milliseconds since the epoch: how the store keeps instants it compares.

@@ -103,6 +103,15 @@ pub enum Seed {
         /// Number of extra custom text fields to create.
         fields: usize,
     },
+    /// A large field catalog for the AI Fields benchmark: `fields` custom fields, four in five of them
+    /// dropdowns that share `options` options between them (the rest text, textarea, checkbox, date and
+    /// integer fields), on top of the system fields. No triggers.
+    ManyFields {
+        /// Number of custom fields to create.
+        fields: usize,
+        /// Number of dropdown options in all, spread evenly over the dropdowns.
+        options: usize,
+    },
     /// A dump directory loaded at runtime (see [`SeedDump::from_dir`]).
     Dump(Arc<SeedDump>),
 }

@@ -168,8 +168,23 @@ pub(crate) fn cursor_page(
     items: &[Value],
     query: CursorQuery,
 ) -> Value {
-    let window = cursor_window(items.len(), query);
-    let page: Vec<Value> = items[window.start..window.end].to_vec();
+    cursor_page_of(call, path, key, items.len(), query, |range| {
+        items[range].to_vec()
+    })
+}
+
+/// [`cursor_page`] over `total` records of which only the page's are rendered (`render` gets their index
+/// range), for listings whose records are costly to render (a field with hundreds of options).
+pub(crate) fn cursor_page_of(
+    call: &Call,
+    path: &str,
+    key: &str,
+    total: usize,
+    query: CursorQuery,
+    render: impl FnOnce(std::ops::Range<usize>) -> Vec<Value>,
+) -> Value {
+    let window = cursor_window(total, query);
+    let page: Vec<Value> = render(window.start..window.end);
     let (after_cursor, before_cursor) = if page.is_empty() {
         (Value::Null, Value::Null)
     } else {

@@ -133,7 +133,7 @@ pub(crate) fn populate(
     let dump = match seed {
         Seed::AccountDump => Some(SeedDump::embedded()),
         Seed::Dump(dump) => Some(dump.as_ref().clone()),
-        Seed::Minimal | Seed::Generated { .. } => None,
+        Seed::Minimal | Seed::Generated { .. } | Seed::ManyFields { .. } => None,
     };
     let dumped_fields: Vec<crate::ticket_fields::TicketField> = dump
         .as_ref()
@@ -163,6 +163,9 @@ pub(crate) fn populate(
             account.ticket_fields.insert(field.id, field);
         }
     }
+    if let Seed::ManyFields { fields, options } = seed {
+        many_fields(account, *fields, *options, now);
+    }
     sample_ticket(account, now);
     if let Seed::Generated { tickets, users, .. } = seed {
         generate(account, *tickets, *users, now);
@@ -176,6 +179,68 @@ pub(crate) fn populate(
         {
             account.triggers.insert(trigger.id, trigger);
         }
+    }
+}
+
+/// Words the generated catalog's titles and options are made of, so a search by part of a name finds a few
+/// fields, as in a real account.
+const AREAS: [&str; 10] = [
+    "Product Area",
+    "Reason for Contact",
+    "Region",
+    "Billing Topic",
+    "Device",
+    "Plan",
+    "Escalation Path",
+    "Language",
+    "Integration",
+    "Severity",
+];
+
+/// `fields` custom fields: four in five dropdowns sharing `options` options, the rest other types.
+fn many_fields(
+    account: &mut crate::account::Account,
+    fields: usize,
+    options: usize,
+    now: jiff::Timestamp,
+) {
+    let dropdowns = fields - fields / 5;
+    let others = ["text", "textarea", "checkbox", "date", "integer"];
+    let mut left = options;
+    let mut dropdowns_left = dropdowns;
+    for index in 0..fields {
+        let area = AREAS[index % AREAS.len()];
+        let title = format!("{area} {}", index / AREAS.len() + 1);
+        let is_dropdown = index % 5 != 4 && dropdowns_left > 0;
+        let kind = if is_dropdown {
+            "tagger"
+        } else {
+            others[(index / 5) % others.len()]
+        };
+        let mut field = crate::ticket_fields::new_custom_field(account, kind, &title, now);
+        if is_dropdown {
+            // Spread evenly: each dropdown takes its share of what is left.
+            let count = left / dropdowns_left;
+            left -= count;
+            dropdowns_left -= 1;
+            let list: Vec<Value> = (0..count)
+                .map(|option| {
+                    let id = account.next_id();
+                    let name = format!("{area} option {}", option + 1);
+                    serde_json::json!({
+                        "id": id,
+                        "name": name,
+                        "raw_name": name,
+                        "value": format!("f{index}_opt_{}", option + 1),
+                        "default": false,
+                    })
+                })
+                .collect();
+            field
+                .object
+                .insert("custom_field_options".to_owned(), Value::Array(list));
+        }
+        account.ticket_fields.insert(field.id, field);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Tauri commands, one module per screen. Each is an adapter: take state, call one core function, map the error.
 
 pub mod connect;
+pub mod fields;
 
 use tauri::ipc::Invoke;
 use tauri::{Builder, Wry};
@@ -18,6 +19,10 @@ pub fn register(builder: Builder<Wry>) -> Result<Builder<Wry>, String> {
             connect::sign_in_with_zendesk,
             connect::cancel_sign_in,
             connect::start_demo,
+            fields::fields_overview,
+            fields::map_field,
+            fields::unmap_field,
+            fields::preview_fields,
         ],
     )
 }

@@ -134,7 +134,7 @@ const STDIN_LIMIT: u64 = 1 << 20;
 
 /// Reads a secret from standard input. On a terminal the admin types it without echo (so it never shows on the
 /// screen, in scrollback or in a screen recording) and Enter ends it; piped, it is everything until the end.
-fn read_secret(what: &str, flag: &str) -> Result<SecretString, String> {
+pub(super) fn read_secret(what: &str, flag: &str) -> Result<SecretString, String> {
     let cannot_read =
         |error: std::io::Error| format!("cannot read the {what} from standard input: {error}");
     let raw = if std::io::stdin().is_terminal() {
@@ -171,7 +171,7 @@ fn read_secret(what: &str, flag: &str) -> Result<SecretString, String> {
     if secret.is_empty() {
         return Err(format!(
             "no {what} on standard input: type it at the prompt, or pipe it in, e.g. \
-             `handoff connect ... {flag} < secret.txt`"
+             `handoff ... {flag} < secret.txt`"
         ));
     }
     Ok(SecretString::from(secret))

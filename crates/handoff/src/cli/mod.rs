@@ -9,6 +9,8 @@ pub mod bench;
 pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod fields;
+pub mod llm_key;
 pub mod relay;
 pub mod serve;
 pub mod session;

@@ -293,7 +293,11 @@ async fn handoff(
         account.client,
         links,
     ) {
-        Ok(worker) => Some(worker),
+        Ok(worker) => match handoff::fields::values_for(&context.profile) {
+            // Mapped AI fields are filled on the tickets this command writes, as `handoff serve` fills them.
+            Ok(fields) => Some(worker.with_fields(fields)),
+            Err(error) => return fail(Exit::Internal, &error.to_string(), json),
+        },
         Err(WorkerError::Busy { .. }) => None,
         Err(error) => return fail(Exit::Internal, &error.to_string(), json),
     };

@@ -1,5 +1,6 @@
 //! The custom-field seam: mapped Zendesk custom fields are filled by a [`FieldValues`] when a ticket's content
-//! is drafted. The default fills nothing; the AI Fields work supplies the real one (offline scorer or LLM).
+//! is drafted. The default fills nothing; `crate::fields::values_for` is the real one (the admin's mappings,
+//! filled offline or by an LLM), and after the create the worker reads the values back (`crate::fields::readback`).
 //!
 //! Invariant: the values are asked for once per job and kept with the job's draft, so a retry sends exactly the
 //! same ticket (Zendesk refuses a repeated Idempotency-Key with another body).

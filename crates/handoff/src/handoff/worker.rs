@@ -552,6 +552,7 @@ impl Worker {
                 .min_by_key(|t| t.id)
             {
                 tracing::info!(session = %session.id, ticket = ticket.id, "found the ticket an earlier attempt made");
+                self.read_back(session, ticket, draft).await;
                 return Ok(done(ticket));
             }
         }
@@ -588,8 +589,32 @@ impl Worker {
         }
         let key = idempotency_key(session.id, &job.request_id, source.map(|t| t.id));
         match self.client.create_ticket(&ticket, Some(&key)).await {
-            Ok(created) => Ok(done(&created.ticket)),
+            Ok(created) => {
+                self.read_back(session, &created.ticket, draft).await;
+                Ok(done(&created.ticket))
+            }
             Err(error) => Err(classify(error, true)),
+        }
+    }
+
+    /// Compares the custom fields sent with the ticket Zendesk answered (it drops an invalid dropdown value
+    /// without an error) and records what is missing on the session. A failure to record is logged, not fatal:
+    /// the ticket is written either way.
+    async fn read_back(&self, session: &Session, ticket: &zendesk::Ticket, draft: &Draft) {
+        if draft.custom_fields.is_empty() {
+            return;
+        }
+        if let Err(error) = crate::fields::readback::record(
+            &self.store,
+            session.id,
+            ticket.id,
+            &draft.custom_fields,
+            &ticket.custom_fields,
+            self.clock.now(),
+        )
+        .await
+        {
+            tracing::warn!(%error, session = %session.id, ticket = ticket.id, "could not record dropped field values");
         }
     }
 

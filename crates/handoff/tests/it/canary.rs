@@ -513,3 +513,110 @@ async fn a_panic_with_a_token_in_scope_prints_no_secret() {
     );
     canary.assert_kept(&secrets);
 }
+
+/// The AI Fields LLM key: typed without echo on a terminal, piped in, used by `fields preview` against an
+/// endpoint that answers well, fails and refuses; it is in no output and no file of the data folder, at
+/// trace level.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_llm_key_reaches_no_output_and_no_file() {
+    use crate::fields::{create_reason_field, LlmReply, LlmServer, REASON_DESCRIPTION};
+    const LLM_KEY: &str = "canaryLlmK3yT8wQ3zPm5vXc2sLd9hRb6nYf1gJe";
+    let sim = crate::simulator().await;
+    let field_id = create_reason_field(&sim).await;
+    let server = LlmServer::start(LLM_KEY, "canary-model", field_id).await;
+    let mut canary = Canary::new("llm-key");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path();
+    let data_arg = data.to_string_lossy().into_owned();
+    let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let conversation = scratch.path().join("conversation.txt");
+    std::fs::write(
+        &conversation,
+        "Customer: I want a refund for my broken blender\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let conversation = conversation.to_string_lossy().into_owned();
+
+    let ran = canary.run(
+        "connect",
+        data,
+        &connect_args(&sim, TOKEN),
+        CANARY_TOKEN,
+        &[],
+    );
+    assert_eq!(ran.code(), Some(0), "{}", ran.text());
+    // Typed on a terminal: not echoed (then replaced by the piped one below, which is the same key).
+    let (shown, code) = crate::cli::on_a_terminal(
+        &["--data-dir", &data_arg, "llm-key", "set", "--stdin"],
+        "LLM key: ",
+        LLM_KEY,
+    );
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(!shown.contains(LLM_KEY), "the key was echoed:\n{shown}");
+    for (what, args, stdin) in [
+        ("llm-key", vec!["llm-key", "set", "--stdin"], LLM_KEY),
+        ("llm-url", vec!["config", "set", "llm-url", &server.url], ""),
+        (
+            "llm-model",
+            vec!["config", "set", "llm-model", "canary-model"],
+            "",
+        ),
+    ] {
+        let ran = canary.run(what, data, &args, stdin, &[]);
+        assert_eq!(ran.code(), Some(0), "{what}: {}", ran.text());
+    }
+    let id = field_id.to_string();
+    let ran = canary.run(
+        "map",
+        data,
+        &["fields", "map", &id, "--description", REASON_DESCRIPTION],
+        "",
+        &[],
+    );
+    assert_eq!(ran.code(), Some(0), "{}", ran.text());
+    // (the endpoint's answers, the value the preview shows, words of its why)
+    let table = [
+        (
+            vec![LlmReply::Answer(Some("billing"), 0.9)],
+            "billing",
+            "LLM:",
+        ),
+        (
+            vec![LlmReply::Status(500), LlmReply::Status(500)],
+            "refund_request",
+            "the LLM failed: the endpoint answered HTTP 500",
+        ),
+        (vec![LlmReply::Status(401)], "refund_request", "HTTP 401"),
+    ];
+    for (index, (replies, value, why)) in table.into_iter().enumerate() {
+        server.answer(&replies);
+        let ran = canary.run(
+            &format!("preview-{index}"),
+            data,
+            &[
+                "--json",
+                "fields",
+                "preview",
+                "--conversation",
+                &conversation,
+            ],
+            "",
+            &[],
+        );
+        assert_eq!(ran.code(), Some(0), "{}", ran.text());
+        let fills: serde_json::Value =
+            serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{e}: {}", ran.stdout));
+        assert_eq!(fills[0]["field_id"], serde_json::json!(field_id));
+        assert_eq!(fills[0]["value"], serde_json::json!(value), "{fills}");
+        assert!(
+            fills[0]["why"].as_str().unwrap_or_default().contains(why),
+            "{fills}"
+        );
+    }
+    assert_eq!(
+        server.problems(),
+        Vec::<String>::new(),
+        "the key went as a bearer token, with the model and enum"
+    );
+    canary.assert_kept(&[LLM_KEY.to_owned(), CANARY_TOKEN.to_owned()]);
+}

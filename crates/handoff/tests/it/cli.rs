@@ -481,7 +481,7 @@ fn each_command_group_lives_in_its_own_module() {
 
 /// Runs `handoff args` on a pseudo-terminal (util-linux `script`, its slave echoing as a terminal does), waits
 /// for `prompt`, types `typed` and returns everything the terminal showed, with the exit code.
-fn on_a_terminal(args: &[&str], prompt: &str, typed: &str) -> (String, Option<i32>) {
+pub fn on_a_terminal(args: &[&str], prompt: &str, typed: &str) -> (String, Option<i32>) {
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
     use std::sync::{Arc, Mutex};

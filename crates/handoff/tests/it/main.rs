@@ -7,6 +7,7 @@ mod canary;
 mod cli;
 mod connect;
 mod crash;
+mod fields;
 mod handoffs;
 mod keychain;
 mod messages;
