@@ -9,6 +9,10 @@ const COMMANDS: &[&str] = &[
     "sign_in_with_zendesk",
     "cancel_sign_in",
     "start_demo",
+    "list_sessions",
+    "get_session",
+    "open_ticket",
+    "start_test_conversation",
 ];
 
 fn main() {

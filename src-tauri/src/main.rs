@@ -17,6 +17,7 @@ mod logs;
 mod state;
 
 use handoff::demo::Autostart;
+use tauri::Manager;
 
 fn main() -> std::process::ExitCode {
     match run() {
@@ -45,6 +46,7 @@ fn run() -> Result<(), String> {
     };
     state::recover_refresh(&runtime, &app_state);
     state::resume_demo(&runtime, &app_state, autostart);
+    state::start_background(&runtime, &app_state);
 
     let builder = tauri::Builder::default()
         // Registered for its Rust API only (OAuth sign-in opens the browser from Rust); the capability grants
@@ -52,6 +54,12 @@ fn run() -> Result<(), String> {
         .plugin(tauri_plugin_opener::init())
         .manage(app_state);
     commands::register(builder)?
-        .run(tauri::generate_context!())
-        .map_err(|error| format!("the window failed: {error}"))
+        .build(tauri::generate_context!())
+        .map_err(|error| format!("the window failed: {error}"))?
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                state::stop_background(&app.state::<state::AppState>());
+            }
+        });
+    Ok(())
 }

@@ -8,6 +8,7 @@ use url::Url;
 
 use super::ticket::agent_page;
 use crate::connect::Connection;
+use crate::oauth::browser::Browser;
 use crate::profile::Profile;
 use crate::session::{SessionError, SessionId, Sessions};
 use crate::store::StoreError;
@@ -28,8 +29,29 @@ pub enum TicketPageError {
          address saved on the Connect screen"
     )]
     OffAccount { url: String, account: String },
+    #[error(
+        "could not open the ticket in the browser ({reason}); open {url} in your browser yourself"
+    )]
+    Browser { url: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Opens the agent page of session `id`'s ticket with `browser`; returns the page opened.
+pub fn open(
+    profile: &Profile,
+    sessions: &Sessions,
+    id: &str,
+    browser: &dyn Browser,
+) -> Result<Url, TicketPageError> {
+    let url = for_session(profile, sessions, id)?;
+    browser
+        .open(&url)
+        .map_err(|error| TicketPageError::Browser {
+            url: url.to_string(),
+            reason: error.to_string(),
+        })?;
+    Ok(url)
 }
 
 /// The agent page of the session `id`'s ticket in the connected account.
