@@ -5,6 +5,7 @@ import { XXL } from '@zendeskgarden/react-typography';
 import { CommandError, getConnection, type ConnectionView } from './api';
 import { ConnectScreen } from './connect/ConnectScreen';
 import type { ConnectionState } from './connection';
+import { RelayScreen } from './relay/RelayScreen';
 import { SCREENS, type ScreenId } from './screens';
 import { Navigation } from './shell/Navigation';
 import { StatusBar } from './shell/StatusBar';
@@ -60,10 +61,12 @@ export function App() {
             <XXL tag="h1" isBold data-testid="screen-title" ref={titleRef} tabIndex={-1}>
               {screen.title}
             </XXL>
-            {screen.upcoming === null ? (
-              <ConnectScreen connection={connection} onConnected={onConnected} onRetry={loadConnection} />
-            ) : (
+            {screen.upcoming !== null ? (
               <UpcomingScreen summary={screen.upcoming} />
+            ) : screen.id === 'relay' ? (
+              <RelayScreen connection={connection} />
+            ) : (
+              <ConnectScreen connection={connection} onConnected={onConnected} onRetry={loadConnection} />
             )}
           </>
         )}

@@ -26,13 +26,7 @@ export const SCREENS: readonly Screen[] = [
       'AI Fields will map your Zendesk custom ticket fields to values the AI fills in at handoff, with a searchable ' +
       'field picker and a preview that runs the mapping on a pasted conversation.',
   },
-  {
-    id: 'relay',
-    title: 'Relay',
-    upcoming:
-      'Relay will show whether the webhook relay is running, its addresses and the signed webhook URL, the live ' +
-      'stream of deliveries from Zendesk, and the sessions they belong to.',
-  },
+  { id: 'relay', title: 'Relay', upcoming: null },
   {
     id: 'verify',
     title: 'Verify',
