@@ -6,6 +6,8 @@
 //! folder (SQLite, logs) for every secret of the run: the simulator's tokens, codes and client secrets, and the
 //! wrong ones the test typed.
 
+mod sessions;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

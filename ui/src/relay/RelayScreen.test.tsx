@@ -42,8 +42,8 @@ describe('Relay screen', () => {
     expect(empty.textContent).not.toContain('test conversation');
     const controls = screen.getByTestId('relay-controls');
     expect(controls.textContent).toBe(
-      "Webhook relayThe relay's status with start and stop, its listen address, the signed webhook URL and the live " +
-        'stream of deliveries from Zendesk will appear here.',
+      "Webhook relayThe relay's status with start and stop, its addresses, the signed webhook URL and the live " +
+        'deliveries from Zendesk will appear here.',
     );
     expect(within(controls).queryAllByRole('button')).toHaveLength(0);
     expect(screen.getByTestId('sessions-queue').textContent).toBe('This app sends handoffs to Zendesk while it is open.');
@@ -68,7 +68,7 @@ describe('Relay screen', () => {
     const noor = rowOf(NOOR);
     expect(noor.textContent).toContain('Noor Haddad');
     expect(noor.textContent).toContain('ID crm-77');
-    expect(noor.textContent).toContain('SMS');
+    expect(noor.textContent).toContain('SMS · ID crm-77');
     expect(within(noor).getByTestId('session-state').dataset.state).toBe('failed');
     expect(within(noor).getByTestId('session-state').textContent).toBe(
       'FailedZendesk refused the ticket: Requester is suspended',
@@ -79,6 +79,7 @@ describe('Relay screen', () => {
     const leo = rowOf(LEO);
     expect(within(leo).getByTestId('session-open').textContent).toBe('+14155550123');
     expect(leo.textContent).toContain('WhatsApp');
+    expect(leo.textContent).not.toContain('WhatsApp · +14155550123');
     expect(within(leo).getByTestId('session-state').textContent).toBe(
       'PendingZendesk is rate limiting: retrying in 40 s',
     );

@@ -73,8 +73,8 @@ export function RelayScreen({
           Webhook relay
         </LG>
         <Paragraph>
-          The relay&apos;s status with start and stop, its listen address, the signed webhook URL and the live stream of
-          deliveries from Zendesk will appear here.
+          The relay&apos;s status with start and stop, its addresses, the signed webhook URL and the live deliveries from
+          Zendesk will appear here.
         </Paragraph>
       </Controls>
 
@@ -95,6 +95,7 @@ export function RelayScreen({
                 </Progress>
               )}
               <Button
+                isPrimary
                 data-testid="sessions-start-test"
                 onClick={() => void startTest()}
                 aria-disabled={testStart.state === 'starting'}
@@ -227,11 +228,11 @@ const Controls = styled.section`
   margin-bottom: ${({ theme }) => theme.space.lg};
   border: ${({ theme }) => theme.borders.sm} ${({ theme }) => getColor({ theme, variable: 'border.default' })};
   border-radius: ${({ theme }) => theme.borderRadii.md};
-  padding: ${({ theme }) => theme.space.md};
+  padding: ${({ theme }) => theme.space.sm} ${({ theme }) => theme.space.md};
   background: ${({ theme }) => getColor({ theme, variable: 'background.subtle' })};
 
   h2 {
-    margin: 0 0 ${({ theme }) => theme.space.xs};
+    margin: 0 0 ${({ theme }) => theme.space.xxs};
   }
 
   p {
@@ -280,13 +281,13 @@ const Progress = styled.div`
 
 const Split = styled.div`
   display: grid;
-  grid-template-columns: minmax(0, 3fr) minmax(300px, 2fr);
+  grid-template-columns: minmax(0, 1fr) minmax(360px, 1fr);
   align-items: start;
   gap: ${({ theme }) => theme.space.lg};
 `;
 
 const Placeholder = styled.div`
-  border: ${({ theme }) => theme.borders.sm} dashed ${({ theme }) => getColor({ theme, variable: 'border.default' })};
+  border: ${({ theme }) => theme.borderWidths.sm} dashed ${({ theme }) => getColor({ theme, variable: 'border.default' })};
   border-radius: ${({ theme }) => theme.borderRadii.md};
   padding: ${({ theme }) => theme.space.lg};
   text-align: center;
@@ -294,7 +295,7 @@ const Placeholder = styled.div`
 `;
 
 const EmptyBox = styled.div`
-  border: ${({ theme }) => theme.borders.sm} dashed ${({ theme }) => getColor({ theme, variable: 'border.default' })};
+  border: ${({ theme }) => theme.borderWidths.sm} dashed ${({ theme }) => getColor({ theme, variable: 'border.default' })};
   border-radius: ${({ theme }) => theme.borderRadii.md};
   padding: ${({ theme }) => theme.space.xl} ${({ theme }) => theme.space.lg};
   text-align: center;

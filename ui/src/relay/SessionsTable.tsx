@@ -7,8 +7,8 @@ import { channelName, contactName, contactReach, lastChanged } from './format';
 import { HandoffState, RepActive, TicketLink } from './parts';
 
 /**
- * The sessions, newest first: contact (a link that opens the transcript), channel, handoff state, ticket and when
- * it last changed. The selected session's row is highlighted; clicking anywhere on a row selects it too.
+ * The sessions, newest first: contact (a link that opens the transcript) with the channel and how to reach them,
+ * handoff state, ticket and when it last changed. The selected session's row is highlighted; clicking anywhere on a row selects it too.
  */
 export function SessionsTable({
   sessions,
@@ -26,9 +26,8 @@ export function SessionsTable({
       <Table.Head>
         <Table.HeaderRow>
           <Table.HeaderCell>Customer</Table.HeaderCell>
-          <Table.HeaderCell width="88px">Channel</Table.HeaderCell>
-          <Table.HeaderCell>Handoff</Table.HeaderCell>
-          <Table.HeaderCell width="84px">Ticket</Table.HeaderCell>
+          <Table.HeaderCell width="120px">Handoff</Table.HeaderCell>
+          <Table.HeaderCell width="72px">Ticket</Table.HeaderCell>
           <Table.HeaderCell width="96px">Updated</Table.HeaderCell>
         </Table.HeaderRow>
       </Table.Head>
@@ -59,20 +58,21 @@ export function SessionsTable({
                 >
                   {name}
                 </Button>
-                {reach !== null && <Secondary>{reach}</Secondary>}
+                <Secondary title={reach ?? undefined}>
+                  {[channelName(session.channel), reach].filter((part) => part !== null).join(' · ')}
+                </Secondary>
                 {session.humanActive && (
                   <Badge>
                     <RepActive />
                   </Badge>
                 )}
               </Table.Cell>
-              <Table.Cell>{channelName(session.channel)}</Table.Cell>
               <Table.Cell>
                 <HandoffState handoff={session.handoff} />
               </Table.Cell>
               <Table.Cell>
                 {session.ticketId === null ? (
-                  <Secondary aria-label="No ticket yet">—</Secondary>
+                  <NoTicket aria-label="No ticket yet">—</NoTicket>
                 ) : (
                   <TicketLink
                     ticketId={session.ticketId}
@@ -83,7 +83,7 @@ export function SessionsTable({
                 )}
               </Table.Cell>
               <Table.Cell>
-                <time dateTime={session.updatedAt}>{lastChanged(session.updatedAt)}</time>
+                <Updated dateTime={session.updatedAt}>{lastChanged(session.updatedAt)}</Updated>
               </Table.Cell>
             </Row>
           );
@@ -101,11 +101,23 @@ const Row = styled(Table.Row)`
   }
 `;
 
+// One line, cut with an ellipsis: a long email must not stretch the row. A block, not a flex box, so WebDriver
+// still reads it (see ui/README.md).
 const Secondary = styled.div`
+  overflow: hidden;
+  text-overflow: ellipsis;
+  white-space: nowrap;
   font-size: ${({ theme }) => theme.fontSizes.sm};
   line-height: ${({ theme }) => theme.lineHeights.sm};
   color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
-  overflow-wrap: anywhere;
+`;
+
+const Updated = styled.time`
+  white-space: nowrap;
+`;
+
+const NoTicket = styled.span`
+  color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
 `;
 
 const Badge = styled.div`

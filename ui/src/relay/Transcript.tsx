@@ -7,13 +7,14 @@ import { channelName, clockTime, contactName, contactReach } from './format';
 import { HandoffState, RepActive, TicketLink } from './parts';
 
 const MODE_NAMES: Record<SessionDetail['mode'], string> = {
-  autopilot: 'AI on autopilot',
-  assist: 'AI assists reps',
-  handoff: 'Handed to reps',
+  autopilot: 'Autopilot (the AI answers alone)',
+  assist: 'Assist (the AI drafts for reps)',
+  handoff: 'Handoff (reps take over)',
 };
 
 /**
- * A session's transcript: who it is with and where its handoff stands, then each turn with who wrote it and when.
+ * A session's transcript: who it is with and where its handoff stands, each turn with who wrote it and when, then
+ * what the handoff carried (mode, summary, sentiment, language).
  * Customer turns sit on the left; the AI's and the reps' on the right, and a rep's reply (from Zendesk) is set apart
  * by its colour, its border and its label, so it is never mistaken for the AI.
  */
@@ -27,9 +28,7 @@ export function Transcript({ session, onOpenTicket }: { session: SessionDetail; 
           <LG tag="h3" id="transcript-heading" isBold>
             {name}
           </LG>
-          <Meta>
-            {[reach, channelName(session.channel), MODE_NAMES[session.mode]].filter((part) => part !== null).join(' · ')}
-          </Meta>
+          <Meta>{[reach, channelName(session.channel)].filter((part) => part !== null).join(' · ')}</Meta>
         </div>
         <HeaderSide>
           {session.humanActive && <RepActive />}
@@ -37,28 +36,6 @@ export function Transcript({ session, onOpenTicket }: { session: SessionDetail; 
         </HeaderSide>
       </Header>
       <HandoffState handoff={session.handoff} />
-      {(session.summary !== null || session.sentiment !== null || session.language !== null) && (
-        <Facts>
-          {session.summary !== null && (
-            <>
-              <dt>Summary</dt>
-              <dd>{session.summary}</dd>
-            </>
-          )}
-          {session.sentiment !== null && (
-            <>
-              <dt>Sentiment</dt>
-              <dd>{session.sentiment}</dd>
-            </>
-          )}
-          {session.language !== null && (
-            <>
-              <dt>Language</dt>
-              <dd>{session.language}</dd>
-            </>
-          )}
-        </Facts>
-      )}
       {session.turns.length === 0 ? (
         <Paragraph>No messages yet.</Paragraph>
       ) : (
@@ -68,6 +45,28 @@ export function Transcript({ session, onOpenTicket }: { session: SessionDetail; 
           ))}
         </Turns>
       )}
+      <Facts aria-label="Handoff details">
+        <dt>Mode</dt>
+        <dd>{MODE_NAMES[session.mode]}</dd>
+        {session.summary !== null && (
+          <>
+            <dt>Summary</dt>
+            <dd>{session.summary}</dd>
+          </>
+        )}
+        {session.sentiment !== null && (
+          <>
+            <dt>Sentiment</dt>
+            <dd>{session.sentiment}</dd>
+          </>
+        )}
+        {session.language !== null && (
+          <>
+            <dt>Language</dt>
+            <dd>{session.language}</dd>
+          </>
+        )}
+      </Facts>
     </Panel>
   );
 }
@@ -127,8 +126,11 @@ const Facts = styled.dl`
   display: grid;
   grid-template-columns: max-content 1fr;
   gap: ${({ theme }) => theme.space.xxs} ${({ theme }) => theme.space.md};
-  margin: 0;
+  margin: ${({ theme }) => theme.space.xs} 0 0;
+  border-top: ${({ theme }) => theme.borders.sm} ${({ theme }) => getColor({ theme, variable: 'border.subtle' })};
+  padding-top: ${({ theme }) => theme.space.sm};
   font-size: ${({ theme }) => theme.fontSizes.sm};
+  line-height: ${({ theme }) => theme.lineHeights.sm};
 
   dt {
     color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
@@ -143,7 +145,7 @@ const Turns = styled.ol`
   display: flex;
   flex-direction: column;
   gap: ${({ theme }) => theme.space.sm};
-  margin: ${({ theme }) => theme.space.xs} 0 0;
+  margin: 0;
   padding: 0;
   list-style: none;
 `;
