@@ -75,6 +75,7 @@ pub fn start_background(runtime: &tokio::runtime::Runtime, state: &AppState) {
 /// `handoff serve` started next takes the queue at once.
 pub fn stop_background(state: &AppState) {
     tauri::async_runtime::block_on(state.background.stop());
+    tracing::info!("stopped the handoff worker");
 }
 
 /// A token refresh the last run did not finish is resolved before the window asks for the connection: the

@@ -22,7 +22,7 @@ use crate::session::Sessions;
 
 /// How often the console looks whether the seat another process held is free again, or retries after the
 /// worker stopped on an error.
-pub const TAKE_OVER_EVERY: Duration = Duration::from_secs(15);
+pub const TAKE_OVER_EVERY: Duration = Duration::from_secs(5);
 
 /// The longest [`Background::stop`] waits for the Zendesk calls in flight; a call still running after that is
 /// abandoned, and its job is retried (after a look for what it may have written) by the next worker.
