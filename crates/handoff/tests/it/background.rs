@@ -229,3 +229,88 @@ async fn a_test_conversation_never_reaches_a_real_account() {
         "nothing saved, nothing to work"
     );
 }
+
+/// `handoff demo --test-conversation`: what the console's button does, from a terminal. Its first line (JSON)
+/// carries the session and the sandbox ticket it became; `session show` finds the same ticket; Ctrl-C ends it.
+#[test]
+fn the_cli_starts_a_test_conversation_in_its_sandbox() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = dir.path().to_str().unwrap_or_default().to_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args([
+            "--data-dir",
+            &data_dir,
+            "demo",
+            "--json",
+            "--test-conversation",
+        ])
+        .env_remove("DISPLAY")
+        .env_remove("HANDOFF_SECRET_STORE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("stdout"));
+    let (lines, first) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let line = std::io::BufReader::new(stdout).lines().next();
+        let _ = lines.send(line);
+    });
+    let line = first
+        .recv_timeout(Duration::from_secs(60))
+        .ok()
+        .flatten()
+        .and_then(Result::ok);
+    let Some(line) = line else {
+        let _ = child.kill();
+        panic!("`handoff demo --test-conversation` printed nothing within 60 s");
+    };
+    let printed: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let outcome = &printed["test_conversation"];
+    assert_eq!(outcome["state"], "done", "{printed}");
+    let ticket_id = outcome["ticket_id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{printed}"));
+    let simulator = printed["simulator"].as_str().unwrap_or_default();
+    assert_eq!(
+        outcome["ticket_url"],
+        format!(
+            "{}/agent/tickets/{ticket_id}",
+            simulator.trim_end_matches('/')
+        )
+    );
+    let session_id = outcome["session_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    let shown = crate::handoff(
+        &[
+            "--data-dir",
+            &data_dir,
+            "session",
+            "show",
+            &session_id,
+            "--json",
+        ],
+        "",
+        &[],
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", crate::text(&shown)));
+    assert_eq!(shown["ticket_id"], ticket_id, "{shown}");
+    assert_eq!(shown["handoff"]["state"], "done", "{shown}");
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(interrupted.success());
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status.code(), Some(0), "Ctrl-C ends the sandbox");
+}
