@@ -73,8 +73,8 @@ export function RelayScreen({
           Webhook relay
         </LG>
         <Paragraph>
-          The relay&apos;s status with start and stop, its addresses, the signed webhook URL and the live deliveries from
-          Zendesk will appear here.
+          The relay&apos;s status with start and stop, its addresses, the signed webhook URL and the live deliveries
+          from Zendesk will appear here.
         </Paragraph>
       </Controls>
 
@@ -287,7 +287,8 @@ const Split = styled.div`
 `;
 
 const Placeholder = styled.div`
-  border: ${({ theme }) => theme.borderWidths.sm} dashed ${({ theme }) => getColor({ theme, variable: 'border.default' })};
+  border: ${({ theme }) => theme.borderWidths.sm} dashed
+    ${({ theme }) => getColor({ theme, variable: 'border.default' })};
   border-radius: ${({ theme }) => theme.borderRadii.md};
   padding: ${({ theme }) => theme.space.lg};
   text-align: center;
@@ -295,7 +296,8 @@ const Placeholder = styled.div`
 `;
 
 const EmptyBox = styled.div`
-  border: ${({ theme }) => theme.borderWidths.sm} dashed ${({ theme }) => getColor({ theme, variable: 'border.default' })};
+  border: ${({ theme }) => theme.borderWidths.sm} dashed
+    ${({ theme }) => getColor({ theme, variable: 'border.default' })};
   border-radius: ${({ theme }) => theme.borderRadii.md};
   padding: ${({ theme }) => theme.space.xl} ${({ theme }) => theme.space.lg};
   text-align: center;

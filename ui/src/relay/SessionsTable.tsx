@@ -8,7 +8,8 @@ import { HandoffState, RepActive, TicketLink } from './parts';
 
 /**
  * The sessions, newest first: contact (a link that opens the transcript) with the channel and how to reach them,
- * handoff state, ticket and when it last changed. The selected session's row is highlighted; clicking anywhere on a row selects it too.
+ * handoff state, ticket and when it last changed. The selected session's row is highlighted; clicking anywhere on a
+ * row selects it too.
  */
 export function SessionsTable({
   sessions,

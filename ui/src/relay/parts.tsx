@@ -27,7 +27,12 @@ export function HandoffState({ handoff }: { handoff: HandoffView }) {
 /** "Rep active": a rep replied in Zendesk and owns the conversation, so the AI stays quiet. */
 export function RepActive() {
   return (
-    <Tag hue="blue" size="small" data-testid="session-rep-active" title="A rep replied in Zendesk; the AI no longer answers">
+    <Tag
+      hue="blue"
+      size="small"
+      data-testid="session-rep-active"
+      title="A rep replied in Zendesk; the AI no longer answers"
+    >
       Rep active
     </Tag>
   );
@@ -58,7 +63,14 @@ export function TicketLink({ ticketId, onOpen }: { ticketId: number; onOpen: () 
 /** Garden's "new window" glyph (12 px), inline: the console loads no icon files. */
 function ExternalIcon() {
   return (
-    <Glyph xmlns="http://www.w3.org/2000/svg" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" focusable="false">
+    <Glyph
+      xmlns="http://www.w3.org/2000/svg"
+      width="12"
+      height="12"
+      viewBox="0 0 12 12"
+      aria-hidden="true"
+      focusable="false"
+    >
       <path
         fill="none"
         stroke="currentColor"
