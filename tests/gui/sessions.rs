@@ -1,7 +1,8 @@
 //! The Relay screen's sessions through the real window, in demo mode: "Start a test conversation" hands a sample
 //! conversation to the sandbox account (the simulator inside the app), the handoff worker the app runs turns it
 //! into a ticket, the list shows the session with that ticket, the transcript opens, and the ticket link asks
-//! the system browser (the test's stand-in) to open the ticket's agent page on the sandbox account.
+//! the system browser (the test's stand-in) to open the ticket's agent page on the sandbox account, which shows
+//! that ticket.
 
 use std::path::Path;
 
@@ -174,6 +175,20 @@ async fn a_test_conversation_in_the_sandbox_becomes_a_ticket_with_its_transcript
     assert_eq!(
         opened.as_str(),
         format!("{base_url}/agent/tickets/{ticket_id}")
+    );
+    // The page the browser gets there is that ticket, for this session, in the sandbox account.
+    let page = reqwest::get(opened.as_str())
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .unwrap_or_else(|e| panic!("{opened}: {e}"))
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        page.contains(&format!("<h1>#{ticket_id} "))
+            && page.contains(&session_id)
+            && page.contains("order #48213"),
+        "{page}"
     );
 
     let secrets = sandbox_secrets(data_dir.path()).await;
