@@ -13,6 +13,10 @@ const COMMANDS: &[&str] = &[
     "map_field",
     "unmap_field",
     "preview_fields",
+    "list_sessions",
+    "get_session",
+    "open_ticket",
+    "start_test_conversation",
 ];
 
 fn main() {

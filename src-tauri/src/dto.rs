@@ -6,6 +6,8 @@ use handoff::connect::{
     Check, ConnectInput, Connection, OAuthConnectInput, OAuthDetails, UserSummary, VerifyReport,
 };
 use handoff::oauth::GrantKind;
+use handoff::service::QueueWork;
+use handoff::session::{Contact, HandoffAccepted, HandoffState, Session, SessionSummary};
 use handoff::subdomain::Subdomain;
 use handoff::SecretString;
 use jiff::Timestamp;
@@ -312,6 +314,179 @@ impl VerifyReportView {
                 .connection
                 .as_ref()
                 .map(|c| ConnectionView::new(c, now)),
+        }
+    }
+}
+
+/// One line of the Relay screen's sessions list.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionLineView {
+    id: String,
+    contact: ContactView,
+    channel: &'static str,
+    mode: &'static str,
+    turns: usize,
+    human_active: bool,
+    ticket_id: Option<u64>,
+    handoff: HandoffView,
+    updated_at: String,
+}
+
+impl From<&SessionSummary> for SessionLineView {
+    fn from(line: &SessionSummary) -> Self {
+        SessionLineView {
+            id: line.id.to_string(),
+            contact: ContactView::from(&line.contact),
+            channel: line.channel.as_str(),
+            mode: line.mode.as_str(),
+            turns: line.turns,
+            human_active: line.human_active,
+            ticket_id: line.ticket_id,
+            handoff: HandoffView::from(&line.handoff),
+            updated_at: line.updated_at.to_string(),
+        }
+    }
+}
+
+/// The sessions list, and who sends its handoffs to Zendesk.
+#[derive(Debug, Serialize)]
+pub struct SessionsView {
+    sessions: Vec<SessionLineView>,
+    queue: QueueView,
+}
+
+impl SessionsView {
+    pub fn new(lines: &[SessionSummary], queue: &QueueWork) -> Self {
+        SessionsView {
+            sessions: lines.iter().map(SessionLineView::from).collect(),
+            queue: QueueView::from(queue),
+        }
+    }
+}
+
+/// Who works the handoff queue: `idle`, `here` (this app), `elsewhere` (a `handoff serve`), `failing`.
+#[derive(Debug, Serialize)]
+pub struct QueueView {
+    state: &'static str,
+    reason: Option<String>,
+}
+
+impl From<&QueueWork> for QueueView {
+    fn from(work: &QueueWork) -> Self {
+        let (state, reason) = match work {
+            QueueWork::Idle => ("idle", None),
+            QueueWork::Here => ("here", None),
+            QueueWork::Elsewhere => ("elsewhere", None),
+            QueueWork::Failing { reason } => ("failing", Some(reason.clone())),
+        };
+        QueueView { state, reason }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactView {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    external_id: Option<String>,
+}
+
+impl From<&Contact> for ContactView {
+    fn from(contact: &Contact) -> Self {
+        ContactView {
+            name: contact.name.clone(),
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+            external_id: contact.external_id.clone(),
+        }
+    }
+}
+
+/// Where a session's handoff stands: `none`, `pending` or `failed` with the reason, `done`.
+#[derive(Debug, Serialize)]
+pub struct HandoffView {
+    state: &'static str,
+    reason: Option<String>,
+}
+
+impl From<&HandoffState> for HandoffView {
+    fn from(state: &HandoffState) -> Self {
+        HandoffView {
+            state: state.as_str(),
+            reason: state.reason().map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TurnView {
+    seq: usize,
+    role: &'static str,
+    text: String,
+    at: String,
+}
+
+/// A session with its transcript, for the Relay screen's transcript view.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    id: String,
+    contact: ContactView,
+    channel: &'static str,
+    mode: &'static str,
+    turns: Vec<TurnView>,
+    summary: Option<String>,
+    sentiment: Option<&'static str>,
+    language: Option<String>,
+    human_active: bool,
+    ticket_id: Option<u64>,
+    handoff: HandoffView,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Session> for SessionView {
+    fn from(session: &Session) -> Self {
+        SessionView {
+            id: session.id.to_string(),
+            contact: ContactView::from(&session.contact),
+            channel: session.channel.as_str(),
+            mode: session.mode.as_str(),
+            turns: session
+                .turns
+                .iter()
+                .map(|turn| TurnView {
+                    seq: turn.seq,
+                    role: turn.role.as_str(),
+                    text: turn.text.clone(),
+                    at: turn.at.to_string(),
+                })
+                .collect(),
+            summary: session.summary.clone(),
+            sentiment: session.sentiment.map(|s| s.as_str()),
+            language: session.language.as_ref().map(|l| l.as_str().to_owned()),
+            human_active: session.human_active,
+            ticket_id: session.ticket.as_ref().map(|t| t.id),
+            handoff: HandoffView::from(&session.handoff),
+            created_at: session.created_at.to_string(),
+            updated_at: session.updated_at.to_string(),
+        }
+    }
+}
+
+/// A test conversation started in the sandbox: its session, with the handoff queued.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestConversationView {
+    session_id: String,
+}
+
+impl From<&HandoffAccepted> for TestConversationView {
+    fn from(accepted: &HandoffAccepted) -> Self {
+        TestConversationView {
+            session_id: accepted.session_id.to_string(),
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use handoff::demo::DemoError;
 use handoff::fields::FieldsError;
+use handoff::handoff::TicketPageError;
+use handoff::session::SessionError;
 use handoff::store::StoreError;
 use handoff::ConnectError;
 use serde::Serialize;
@@ -83,10 +85,39 @@ impl From<DemoError> for CommandError {
         match error {
             DemoError::Connect(inner) => inner.into(),
             // The admin chose the sandbox while connected to a real account: the message says what to do.
-            refused @ DemoError::RealConnection { .. } => {
+            refused @ (DemoError::RealConnection { .. } | DemoError::NotSandbox) => {
                 CommandError::new(Code::InvalidInput, refused)
             }
+            DemoError::Session(inner) => inner.into(),
             other => CommandError::new(Code::Internal, other),
+        }
+    }
+}
+
+impl From<SessionError> for CommandError {
+    fn from(error: SessionError) -> Self {
+        let code = match &error {
+            SessionError::Store(_) => Code::Storage,
+            SessionError::NotFound(_)
+            | SessionError::Invalid { .. }
+            | SessionError::HumanActive(_) => Code::InvalidInput,
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<TicketPageError> for CommandError {
+    fn from(error: TicketPageError) -> Self {
+        match error {
+            TicketPageError::Session(inner) => inner.into(),
+            TicketPageError::Store(inner) => inner.into(),
+            not_connected @ TicketPageError::NotConnected => {
+                CommandError::new(Code::NotConnected, not_connected)
+            }
+            refused @ (TicketPageError::NoTicket(_) | TicketPageError::OffAccount { .. }) => {
+                CommandError::new(Code::InvalidInput, refused)
+            }
+            failed @ TicketPageError::Browser { .. } => CommandError::new(Code::Internal, failed),
         }
     }
 }

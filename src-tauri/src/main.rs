@@ -17,6 +17,7 @@ mod logs;
 mod state;
 
 use handoff::demo::Autostart;
+use tauri::Manager;
 
 fn main() -> std::process::ExitCode {
     match run() {
@@ -45,13 +46,44 @@ fn run() -> Result<(), String> {
     };
     state::recover_refresh(&runtime, &app_state);
     state::resume_demo(&runtime, &app_state, autostart);
+    state::start_background(&runtime, &app_state);
 
     let builder = tauri::Builder::default()
         // Registered for its Rust API only (OAuth sign-in opens the browser from Rust); the capability grants
         // the window none of its commands.
         .plugin(tauri_plugin_opener::init())
         .manage(app_state);
-    commands::register(builder)?
-        .run(tauri::generate_context!())
-        .map_err(|error| format!("the window failed: {error}"))
+    let app = commands::register(builder)?
+        .build(tauri::generate_context!())
+        .map_err(|error| format!("the window failed: {error}"))?;
+    exit_on_terminate(&runtime, app.handle().clone());
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            state::stop_background(&app.state::<state::AppState>());
+        }
+    });
+    Ok(())
 }
+
+/// SIGTERM (a logout, a service manager, a test driver ending its session) closes the app the way its window
+/// does, so the exit path runs: the handoff worker finishes its calls and frees the queue for the next process.
+#[cfg(unix)]
+fn exit_on_terminate(runtime: &tokio::runtime::Runtime, app: tauri::AppHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    runtime.spawn(async move {
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                if terminate.recv().await.is_some() {
+                    tracing::info!("SIGTERM: closing");
+                    app.exit(0);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; it ends the app at once")
+            }
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn exit_on_terminate(_runtime: &tokio::runtime::Runtime, _app: tauri::AppHandle) {}

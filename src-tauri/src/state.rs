@@ -5,6 +5,7 @@ use handoff::demo::{Autostart, Demo};
 use handoff::keychain::SecretStoreKind;
 use handoff::oauth::sign_in::SignInSlot;
 use handoff::profile::{self, Profile};
+use handoff::service::Background;
 use tokio::sync::Mutex;
 
 pub struct AppState {
@@ -15,6 +16,8 @@ pub struct AppState {
     pub demo: Mutex<Option<Demo>>,
     /// The sign-in waiting for the browser, so the Cancel button can end it.
     pub sign_in: SignInSlot,
+    /// The handoff queue's worker, run in this process while connected; restarted when the connection changes.
+    pub background: Background,
 }
 
 impl AppState {
@@ -27,12 +30,24 @@ impl AppState {
             Err(_) => SecretStoreKind::Keychain,
         };
         let profile = Profile::open(&data_dir, secret_store).map_err(|error| error.to_string())?;
+        let clock = Clock::from_env()?;
         Ok(AppState {
+            background: Background::new(profile.clone(), clock.clone()),
             profile,
-            clock: Clock::from_env()?,
+            clock,
             demo: Mutex::new(None),
             sign_in: SignInSlot::new(),
         })
+    }
+
+    /// A connection was saved (Verify & Save, sign-in, the sandbox) or found at start-up: the handoff worker
+    /// restarts signed in as it. A failure leaves the connection saved; the Relay screen shows why handoffs
+    /// are not being sent.
+    pub async fn connection_changed(&self) {
+        match self.background.start().await {
+            Ok(work) => tracing::info!(?work, "handoff queue"),
+            Err(error) => tracing::warn!(%error, "the handoff worker did not start"),
+        }
     }
 }
 
@@ -48,6 +63,19 @@ pub fn resume_demo(runtime: &tokio::runtime::Runtime, state: &AppState, autostar
         Ok(demo) => *state.demo.blocking_lock() = demo,
         Err(error) => tracing::warn!(%error, "could not start the sandbox account"),
     }
+}
+
+/// Works the handoff queue from start-up when a connection is saved (after the sandbox resumed, so the worker
+/// signs in to the live simulator).
+pub fn start_background(runtime: &tokio::runtime::Runtime, state: &AppState) {
+    runtime.block_on(state.connection_changed());
+}
+
+/// Stops the handoff worker as the app exits: the Zendesk calls in flight finish and its seat is released, so a
+/// `handoff serve` started next takes the queue at once.
+pub fn stop_background(state: &AppState) {
+    tauri::async_runtime::block_on(state.background.stop());
+    tracing::info!("stopped the handoff worker");
 }
 
 /// A token refresh the last run did not finish is resolved before the window asks for the connection: the

@@ -7,6 +7,7 @@
 //! wrong ones the test typed.
 
 mod fields;
+mod sessions;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -44,8 +44,27 @@ describe('Console shell', () => {
     },
   );
 
+  it('opens the Relay screen with its sessions from the navigation', async () => {
+    mockCommands({
+      get_connection: () => DEMO_CONNECTION,
+      list_sessions: () => ({ sessions: [], queue: { state: 'here', reason: null } }),
+    });
+    const { user } = renderApp();
+    await screen.findByTestId('connected');
+
+    await user.click(screen.getByTestId('nav-relay'));
+
+    expect(screen.getByTestId('screen-title').textContent).toBe('Relay');
+    expect(document.activeElement).toBe(screen.getByTestId('screen-title'));
+    await screen.findByTestId('sessions-empty');
+    expect(screen.getByTestId('sessions-start-test')).toBeDefined();
+  });
+
   it('keeps the connection when the admin leaves Connect and comes back', async () => {
-    const spy = mockCommands({ get_connection: () => CONNECTION });
+    const spy = mockCommands({
+      get_connection: () => CONNECTION,
+      list_sessions: () => ({ sessions: [], queue: { state: 'here', reason: null } }),
+    });
     const { user } = renderApp();
     await screen.findByTestId('connected');
 

@@ -6,6 +6,7 @@ import { CommandError, getConnection, type ConnectionView } from './api';
 import { ConnectScreen } from './connect/ConnectScreen';
 import { AiFieldsScreen } from './fields/AiFieldsScreen';
 import type { ConnectionState } from './connection';
+import { RelayScreen } from './relay/RelayScreen';
 import { SCREENS, type ScreenId } from './screens';
 import { Navigation } from './shell/Navigation';
 import { StatusBar } from './shell/StatusBar';
@@ -63,10 +64,12 @@ export function App() {
             </XXL>
             {screen.id === 'ai-fields' ? (
               <AiFieldsScreen connection={connection} />
-            ) : screen.upcoming === null ? (
-              <ConnectScreen connection={connection} onConnected={onConnected} onRetry={loadConnection} />
-            ) : (
+            ) : screen.upcoming !== null ? (
               <UpcomingScreen summary={screen.upcoming} />
+            ) : screen.id === 'relay' ? (
+              <RelayScreen connection={connection} />
+            ) : (
+              <ConnectScreen connection={connection} onConnected={onConnected} onRetry={loadConnection} />
             )}
           </>
         )}

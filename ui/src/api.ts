@@ -286,3 +286,99 @@ export async function unmapField(fieldId: number): Promise<void> {
 export function previewFields(conversation: string): Promise<PreviewFillView[]> {
   return call<PreviewFillView[]>('preview_fields', { conversation });
 }
+
+/** Where a conversation happens. */
+export type SessionChannel = 'email' | 'whatsapp' | 'sms' | 'web' | 'phone';
+
+/** Who the conversation is with; at least one of email, phone and external id is set. */
+export interface ContactView {
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  externalId: string | null;
+}
+
+/**
+ * Where a session's handoff to Zendesk stands: never asked for, queued or being retried (`reason` says why it is
+ * not done yet), done (the session has its ticket), or refused for good (`reason` says why and what to do).
+ */
+export interface HandoffView {
+  state: 'none' | 'pending' | 'done' | 'failed';
+  reason: string | null;
+}
+
+/** One line of the sessions list. */
+export interface SessionLine {
+  id: string;
+  contact: ContactView;
+  channel: SessionChannel;
+  mode: 'autopilot' | 'assist' | 'handoff';
+  /** How many turns the transcript holds. */
+  turns: number;
+  /** A rep replied in Zendesk and owns the conversation: the AI no longer answers. */
+  humanActive: boolean;
+  ticketId: number | null;
+  handoff: HandoffView;
+  /** RFC 3339. */
+  updatedAt: string;
+}
+
+/**
+ * Who sends handoffs to Zendesk: nobody yet (not connected), this app, another process on the same data folder
+ * (`handoff serve`), or nobody because the worker failed (`reason` says why).
+ */
+export interface QueueView {
+  state: 'idle' | 'here' | 'elsewhere' | 'failing';
+  reason: string | null;
+}
+
+/** The newest sessions first, and who works their handoffs. */
+export interface SessionsList {
+  sessions: SessionLine[];
+  queue: QueueView;
+}
+
+/** One message of a transcript. */
+export interface TurnView {
+  seq: number;
+  role: 'customer' | 'ai' | 'agent';
+  text: string;
+  /** RFC 3339. */
+  at: string;
+}
+
+/** A session with its transcript. */
+export interface SessionDetail extends Omit<SessionLine, 'turns'> {
+  turns: TurnView[];
+  summary: string | null;
+  sentiment: 'happy' | 'neutral' | 'negative' | null;
+  /** BCP 47. */
+  language: string | null;
+  createdAt: string;
+}
+
+/** The sessions list for the Relay screen, newest first, with who sends their handoffs. */
+export function listSessions(): Promise<SessionsList> {
+  return call<SessionsList>('list_sessions');
+}
+
+/** One session with its transcript; `invalid_input` when no session has that id. */
+export function getSession(id: string): Promise<SessionDetail> {
+  return call<SessionDetail>('get_session', { id });
+}
+
+/**
+ * Opens the session's ticket on Zendesk's agent page in the system browser. The app makes the address from the
+ * ticket it recorded and opens it only on the connected account; the window never opens pages itself.
+ */
+export async function openTicket(sessionId: string): Promise<void> {
+  await call<null>('open_ticket', { sessionId });
+}
+
+/**
+ * Sandbox only: creates a session from a sample conversation (a customer on email whose order did not arrive)
+ * and asks for its handoff, so a ticket appears in the sandbox account. Resolves once the handoff is queued.
+ */
+export function startTestConversation(): Promise<{ sessionId: string }> {
+  return call<{ sessionId: string }>('start_test_conversation');
+}

@@ -24,13 +24,7 @@ export const SCREENS: readonly Screen[] = [
     title: 'AI Fields',
     upcoming: null,
   },
-  {
-    id: 'relay',
-    title: 'Relay',
-    upcoming:
-      'Relay will show whether the webhook relay is running, its addresses and the signed webhook URL, the live ' +
-      'stream of deliveries from Zendesk, and the sessions they belong to.',
-  },
+  { id: 'relay', title: 'Relay', upcoming: null },
   {
     id: 'verify',
     title: 'Verify',

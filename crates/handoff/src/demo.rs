@@ -13,6 +13,11 @@ use crate::connect::{
 use crate::oauth::browser::{Browser, BrowserError};
 use crate::oauth::{Cancel, GrantKind};
 use crate::profile::Profile;
+use crate::session::{
+    Channel, HandoffAccepted, HandoffRequest, Mode, NewContact, NewSession, NewTurn, Role,
+    SessionError, Sessions,
+};
+use crate::store::StoreError;
 use crate::ConnectError;
 
 /// A running demo: keep it alive as long as the demo account should answer.
@@ -37,6 +42,13 @@ pub enum DemoError {
          Try the sandbox in another data folder (`--data-dir` or HANDOFF_DATA_DIR), or disconnect from {host} first"
     )]
     RealConnection { host: String },
+    #[error(
+        "a test conversation is only for the sandbox account: it would hand a made-up customer's conversation to \
+         your real Zendesk. Try it with the sandbox in another data folder (`--data-dir` or HANDOFF_DATA_DIR)"
+    )]
+    NotSandbox,
+    #[error("the test conversation could not be saved: {0}")]
+    Session(#[from] SessionError),
 }
 
 /// Client credentials need no browser; the sandbox never opens one.
@@ -139,4 +151,87 @@ pub async fn resume(
         }
         _ => Ok(None),
     }
+}
+
+/// The sample conversation [`start_test_conversation`] hands off: a customer on email whose order did not
+/// arrive, two answers from the AI, then the handoff it promised. (role, text, minutes before now)
+const TEST_CONVERSATION: &[(Role, &str, i64)] = &[
+    (
+        Role::Customer,
+        "Hi, I ordered a pair of trail running shoes (order #48213) on March 3rd. The tracking page has said \
+         \"in transit\" for nine days now and they were supposed to arrive last Tuesday. Where is my parcel?",
+        9,
+    ),
+    (
+        Role::Ai,
+        "I'm sorry your order hasn't arrived, Maya. I looked up order #48213: the carrier last scanned the parcel \
+         at its regional depot on March 5th and has not updated it since, which usually means it is delayed or lost.",
+        8,
+    ),
+    (
+        Role::Customer,
+        "I need them for a race on Saturday. Can you send a replacement today or refund me?",
+        5,
+    ),
+    (
+        Role::Ai,
+        "I understand, the race makes this urgent. A replacement shipped by express or a refund needs a team \
+         member's approval, so I'm passing your conversation to a colleague now. They will reply to you by email.",
+        4,
+    ),
+];
+
+/// In the sandbox only: creates a session from [`TEST_CONVERSATION`] (Maya, on email) and asks for its handoff,
+/// so a ticket appears in the sandbox account as soon as the queue's worker takes it. Returns at once with the
+/// handoff queued; [`Sessions::wait_for_ticket`] or the sessions list shows it done. A second test conversation
+/// is the same customer coming back: it updates her ticket, as a returning contact does.
+///
+/// Refused ([`DemoError::NotSandbox`]) unless the saved connection is the sandbox: a made-up customer must never
+/// reach a real account. The store is written on the blocking pool.
+pub async fn start_test_conversation(
+    profile: &Profile,
+    sessions: &Sessions,
+    now: Timestamp,
+) -> Result<HandoffAccepted, DemoError> {
+    let profile = profile.clone();
+    let sessions = sessions.clone();
+    tokio::task::spawn_blocking(move || {
+        let sandbox = profile
+            .connection()
+            .map_err(ConnectError::from)?
+            .is_some_and(|connection| connection.demo);
+        if !sandbox {
+            return Err(DemoError::NotSandbox);
+        }
+        let turns = TEST_CONVERSATION
+            .iter()
+            .map(|(role, text, minutes_ago)| NewTurn {
+                role: *role,
+                text: (*text).to_owned(),
+                at: now
+                    .checked_sub(jiff::SignedDuration::from_mins(*minutes_ago))
+                    .ok(),
+            })
+            .collect();
+        let session = sessions.create(NewSession {
+            contact: NewContact {
+                name: Some("Maya Lindqvist".to_owned()),
+                email: Some("maya.lindqvist@example.com".to_owned()),
+                ..NewContact::default()
+            },
+            channel: Channel::Email,
+            mode: Mode::Handoff,
+            turns,
+            summary: None,
+            sentiment: None,
+            language: None,
+        })?;
+        let request = HandoffRequest {
+            request_id: format!("test-conversation-{}", session.id),
+            ..HandoffRequest::default()
+        };
+        Ok(sessions.request_handoff(session.id, request)?)
+    })
+    .await
+    .map_err(|error| DemoError::Session(SessionError::Store(StoreError::Task(error.to_string()))))?
 }

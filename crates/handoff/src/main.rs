@@ -45,7 +45,7 @@ enum Command {
     /// Show the saved connection (and finish checking an interrupted token refresh).
     Status(cli::status::StatusArgs),
     /// Start a sandbox Zendesk account in this process, connect to it, and keep it running until Ctrl-C.
-    Demo,
+    Demo(cli::demo::DemoArgs),
     /// Run the sessions API (and the relay) and the handoff worker until Ctrl-C or SIGTERM.
     Serve(cli::serve::ServeArgs),
     /// Sessions: start one, add turns, hand it off, read it.
@@ -76,7 +76,7 @@ fn main() -> ExitCode {
         match command {
             Command::Connect(args) => cli::connect::run(&context, args).await,
             Command::Status(args) => cli::status::run(&context, args).await,
-            Command::Demo => cli::demo::run(&context).await,
+            Command::Demo(args) => cli::demo::run(&context, args).await,
             Command::Serve(args) => cli::serve::run(&context, args).await,
             Command::Session(args) => cli::session::run(&context, args).await,
             Command::Config(args) => cli::config::run(&context, args).await,

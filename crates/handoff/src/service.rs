@@ -7,6 +7,10 @@
 //! flight finish, then releases the worker's lease. Nothing is acknowledged before it is durable, so stopping
 //! (or a `kill -9`) at any moment loses nothing: the next start picks up every job left.
 
+mod background;
+
+pub use background::{Background, QueueWork, STOP_WAIT, TAKE_OVER_EVERY};
+
 use std::future::Future;
 use std::sync::Arc;
 

@@ -25,6 +25,7 @@
 #![recursion_limit = "256"]
 
 mod account;
+mod agent_page;
 mod auth;
 mod clock;
 mod config;

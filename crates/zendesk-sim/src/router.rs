@@ -450,6 +450,12 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
             .await
             .into_response(ApiFamily::Support);
     }
+    // The agent workspace's ticket page, for the ticket links a browser opens; not an API call, so not logged.
+    if let Some(id) = parts.uri.path().strip_prefix("/agent/tickets/") {
+        if parts.method == Method::GET {
+            return crate::agent_page::page(&sim, id).into_response(ApiFamily::Support);
+        }
+    }
     let addressee = addressee(&parts.headers, parts.uri.path());
     if let Some(subdomain) = &addressee.subdomain {
         if !subdomain.eq_ignore_ascii_case(&sim.state.config.subdomain) {

@@ -62,6 +62,9 @@ pub async fn verify_and_save(
         send,
     )
     .await?;
+    if report.saved() {
+        state.connection_changed().await;
+    }
     Ok(VerifyReportView::new(&report, now))
 }
 
@@ -91,6 +94,9 @@ pub async fn sign_in_with_zendesk(
         send,
     )
     .await?;
+    if report.saved() {
+        state.connection_changed().await;
+    }
     Ok(VerifyReportView::new(&report, state.clock.now()))
 }
 
@@ -113,6 +119,7 @@ pub async fn start_demo(state: State<'_, AppState>) -> Result<ConnectionView, Co
         .as_ref()
         .map(|c| ConnectionView::new(c, now));
     *state.demo.lock().await = Some(demo);
+    state.connection_changed().await;
     view.ok_or_else(|| {
         CommandError::new(
             Code::Internal,

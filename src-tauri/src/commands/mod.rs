@@ -2,8 +2,11 @@
 
 pub mod connect;
 pub mod fields;
+pub mod sessions;
 
 use tauri::ipc::Invoke;
+
+use crate::error::{Code, CommandError};
 use tauri::{Builder, Wry};
 
 /// Installs every command the window may call (`build.rs` and `capabilities/main.json` list the same names). In
@@ -23,6 +26,10 @@ pub fn register(builder: Builder<Wry>) -> Result<Builder<Wry>, String> {
             fields::map_field,
             fields::unmap_field,
             fields::preview_fields,
+            sessions::list_sessions,
+            sessions::get_session,
+            sessions::open_ticket,
+            sessions::start_test_conversation,
         ],
     )
 }
@@ -36,4 +43,24 @@ where
         return Ok(log.attach(builder, commands));
     }
     Ok(builder.invoke_handler(commands))
+}
+
+/// Runs a synchronous core call (SQLite) on the blocking pool: a write may wait for another process's lock, and
+/// that wait must not stall the async runtime the window's other commands share.
+async fn blocking<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, CommandError>
+where
+    T: Send + 'static,
+    E: Into<CommandError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| {
+            CommandError::new(
+                Code::Internal,
+                format!("the command stopped unexpectedly: {error}"),
+            )
+        })?
+        .map_err(Into::into)
 }

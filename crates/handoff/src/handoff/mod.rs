@@ -7,6 +7,8 @@
 //! - [`worker`]: the durable queue's worker: routes each job (new contact, returning contact, follow-up of a
 //!   closed ticket), retries with Retry-After and backoff, never duplicates a ticket.
 //! - [`assist`]: assist-mode internal notes, deduplicated for 48 hours.
+//! - [`ticket_page`]: the session's ticket on Zendesk's agent page, checked to lie on the connected account
+//!   before the console opens it.
 //!
 //! Invariants: every Zendesk call goes through `zendesk::Client`; a job is durable before it is acknowledged
 //! and its Zendesk call is marked in flight before it is sent, so after any crash the next attempt first looks
@@ -17,10 +19,12 @@ pub mod assist;
 pub mod fields;
 pub mod links;
 pub mod ticket;
+pub mod ticket_page;
 pub mod worker;
 
 pub use assist::{post_assist_note, AssistError, AssistNote, AssistOutcome, ASSIST_DEDUPE_WINDOW};
 pub use fields::{FieldValues, NoFieldValues};
 pub use links::{LinkError, SessionLinks};
 pub use ticket::{agent_page, fallback_name, sanitize_tag, tags, TagEvent};
+pub use ticket_page::TicketPageError;
 pub use worker::{Idle, Worker, WorkerConfig, WorkerError};

@@ -666,7 +666,16 @@ fn process_alive(owner: &str) -> bool {
     match pid {
         Some(pid) if pid == std::process::id() => true,
         Some(pid) if std::path::Path::new("/proc/self").exists() => {
-            std::path::Path::new(&format!("/proc/{pid}")).exists()
+            // A killed process its parent has not reaped yet keeps its /proc entry as a zombie: it is gone all
+            // the same, and its lease with it.
+            match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+                Ok(stat) => !matches!(
+                    stat.rsplit_once(')')
+                        .and_then(|(_, rest)| rest.trim_start().chars().next()),
+                    Some('Z' | 'X')
+                ),
+                Err(_) => false,
+            }
         }
         _ => true,
     }
@@ -753,6 +762,33 @@ pub(crate) fn backoff(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_killed_process_not_yet_reaped_holds_no_lease() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let owner = format!("worker-{}-01abc", child.id());
+        assert!(process_alive(&owner), "a running process holds its lease");
+        child.kill().unwrap_or_else(|e| panic!("{e}"));
+        // Killed and not waited for: a zombie until `wait`, still listed in /proc.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while process_alive(&owner) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "a zombie counts as gone"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            std::path::Path::new(&format!("/proc/{}", child.id())).exists(),
+            "the process is a zombie, not reaped yet"
+        );
+        child.wait().unwrap_or_else(|e| panic!("{e}"));
+        assert!(!process_alive(&owner), "a reaped process is gone");
+        assert!(process_alive(&format!("worker-{}-x", std::process::id())));
+    }
 
     #[test]
     fn backoff_honours_retry_after_and_is_bounded_without_it() {

@@ -3,6 +3,7 @@
 
 mod api;
 mod assist;
+mod background;
 mod canary;
 mod cli;
 mod connect;

@@ -429,3 +429,59 @@ async fn a_bare_429_and_answers_lost_after_the_write() {
     assert_eq!(logged[0].idempotency_key, None);
     running.stop().await.unwrap();
 }
+
+/// `GET /agent/tickets/{id}` stands in for the agent workspace: the ticket a browser opens from the console's
+/// link, every text escaped; an unknown ticket is a 404 page; and it is not an API call, so not in the log.
+#[tokio::test]
+async fn the_agent_page_shows_a_ticket_escaped_and_stays_out_of_the_request_log() {
+    let harness = Harness::minimal();
+    let created = harness
+        .admin_request(Method::POST, "/api/v2/tickets.json")
+        .json(json!({"ticket": {
+            "subject": "Parcel <b>lost</b>",
+            "comment": {"body": "Customer: <script>alert(1)</script> where is it?"},
+            "requester": {"name": "Maya", "email": "maya@example.com"},
+            "external_id": "session-1",
+            "tags": ["opencx", "opencx_channel_email"],
+        }}))
+        .send()
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let id = created.json()["ticket"]["id"].as_u64().unwrap();
+    let logged = harness.sim.requests().len();
+
+    let page = harness.get(&format!("/agent/tickets/{id}")).send().await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let html = page.text();
+    for shown in [
+        format!("#{id} Parcel &lt;b&gt;lost&lt;/b&gt;"),
+        "Maya &lt;maya@example.com&gt;".to_owned(),
+        "session-1".to_owned(),
+        "opencx opencx_channel_email".to_owned(),
+        "&lt;script&gt;alert(1)&lt;/script&gt;".to_owned(),
+    ] {
+        assert!(html.contains(&shown), "{shown} in {html}");
+    }
+    assert!(
+        !html.contains("<script>") && !html.contains("<b>lost"),
+        "{html}"
+    );
+
+    let missing = harness.get("/agent/tickets/999999").send().await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing
+        .text()
+        .contains("does not exist in this sandbox account"));
+    let junk = harness.get("/agent/tickets/%3Cx%3E").send().await;
+    assert_eq!(junk.status, StatusCode::NOT_FOUND);
+    assert!(!junk.text().contains("<x>"));
+    assert_eq!(
+        harness.sim.requests().len(),
+        logged,
+        "pages are not API calls"
+    );
+}

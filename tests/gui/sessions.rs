@@ -1,0 +1,230 @@
+//! The Relay screen's sessions through the real window, in demo mode: "Start a test conversation" hands a sample
+//! conversation to the sandbox account (the simulator inside the app), the handoff worker the app runs turns it
+//! into a ticket, the list shows the session with that ticket, the transcript opens, and the ticket link asks
+//! the system browser (the test's stand-in) to open the ticket's agent page on the sandbox account, which shows
+//! that ticket.
+
+use std::path::Path;
+
+use handoff::clock::Clock;
+use handoff::keychain::SecretStoreKind;
+use handoff::profile::Profile;
+use handoff::session::{HandoffState, Sessions};
+
+use super::{
+    assert_kept_secret, launch, launch_with, sandbox_secrets, Crossed, StandInBrowser, ONE_WINDOW,
+};
+
+/// The sandbox's address, as the app saved it.
+fn sandbox_url(data_dir: &Path) -> String {
+    let profile =
+        Profile::open(data_dir, SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
+    let connection = profile
+        .connection()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("the sandbox is saved"));
+    assert!(connection.demo, "the saved connection is the sandbox");
+    connection
+        .base_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// The ticket creates the sandbox answered, from its request log (`/_sim/requests`, asked while the app runs).
+async fn sandbox_ticket_creates(base_url: &str) -> Vec<serde_json::Value> {
+    let url = format!("{base_url}/_sim/requests");
+    let log: serde_json::Value = reqwest::get(&url)
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    log["requests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.trim_end_matches(".json") == "/api/v2/tickets")
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_conversation_in_the_sandbox_becomes_a_ticket_with_its_transcript() {
+    let _window = ONE_WINDOW.lock().await;
+    let browser = StandInBrowser::new();
+    let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+
+    let app = launch_with(
+        "sessions",
+        &data_dir,
+        &[("HANDOFF_BROWSER", &browser.script)],
+    )
+    .await;
+    app.click("welcome-demo").await;
+    app.wait_for_text("connected", &["Connected"]).await;
+    app.click("nav-relay").await;
+    app.wait_for_text(
+        "sessions-empty",
+        &["No sessions yet", "Start a test conversation"],
+    )
+    .await;
+    app.wait_for_text("sessions-queue", &["This app sends handoffs to Zendesk"])
+        .await;
+    app.wait_for_text("relay-controls", &["Webhook relay", "will appear here"])
+        .await;
+    app.screenshot("20-relay-sessions-empty").await;
+
+    app.click("sessions-start-test").await;
+    let row = app.find("session-row").await;
+    app.screenshot("21-test-conversation-started").await;
+    app.wait_for_attribute("session-state", "data-state", "done")
+        .await;
+    let session_id = row
+        .attr("data-session-id")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("the row names its session"));
+    let ticket_text = app.wait_for_text("session-ticket", &["#"]).await;
+    let ticket_id: u64 = ticket_text
+        .trim()
+        .trim_start_matches('#')
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("a ticket number in {ticket_text:?}"));
+
+    // The session the window shows is the one the store holds, done, with the ticket the window shows.
+    let profile =
+        Profile::open(data_dir.path(), SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
+    let stored = Sessions::new(profile.store().clone(), Clock::system())
+        .list(10)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].id.to_string(), session_id);
+    assert_eq!(stored[0].handoff, HandoffState::Done);
+    assert_eq!(stored[0].ticket_id, Some(ticket_id));
+    assert_eq!(
+        stored[0].contact.email.as_deref(),
+        Some("maya.lindqvist@example.com")
+    );
+
+    // The sandbox made exactly that ticket, for this session, in one call.
+    let base_url = sandbox_url(data_dir.path());
+    let creates = sandbox_ticket_creates(&base_url).await;
+    assert_eq!(creates.len(), 1, "one ticket create: {creates:#?}");
+    assert_eq!(creates[0]["status"], 201, "{:#?}", creates[0]);
+    let body: serde_json::Value = serde_json::from_str(creates[0]["body"].as_str().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(body["ticket"]["external_id"], session_id.as_str());
+    assert_eq!(
+        body["ticket"]["requester"]["email"],
+        "maya.lindqvist@example.com"
+    );
+
+    // The transcript: the new session is open; opening it from the list shows the same four turns.
+    app.click("session-open").await;
+    let transcript = app
+        .wait_for_text(
+            "transcript",
+            &["Maya Lindqvist", "AI agent", "order #48213", "Handed off"],
+        )
+        .await;
+    assert!(
+        transcript.contains("maya.lindqvist@example.com"),
+        "{transcript}"
+    );
+    let turns = app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid='transcript-turn']"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut roles = Vec::new();
+    for turn in &turns {
+        roles.push(
+            turn.attr("data-role")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_default(),
+        );
+    }
+    assert_eq!(roles, ["customer", "ai", "customer", "ai"]);
+    app.screenshot("22-session-with-ticket-and-transcript")
+        .await;
+    // The transcript is taller than the window: scroll the screen down to its end for the next picture.
+    let scrolled = app
+        .client
+        .execute(
+            "const main = document.querySelector('main'); main.scrollTop = main.scrollHeight; return main.scrollTop;",
+            Vec::new(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(scrolled.as_f64().is_some_and(|top| top > 0.0), "{scrolled}");
+    app.screenshot("23-transcript-end").await;
+
+    // The ticket link: the app opens the ticket's agent page on the sandbox account in the system browser.
+    app.click("session-ticket").await;
+    let opened = browser.opened(&app).await;
+    assert_eq!(
+        opened.as_str(),
+        format!("{base_url}/agent/tickets/{ticket_id}")
+    );
+    // The page the browser gets there is that ticket, for this session, in the sandbox account.
+    let page = reqwest::get(opened.as_str())
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .unwrap_or_else(|e| panic!("{opened}: {e}"))
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        page.contains(&format!("<h1>#{ticket_id} "))
+            && page.contains(&session_id)
+            && page.contains("order #48213"),
+        "{page}"
+    );
+
+    let secrets = sandbox_secrets(data_dir.path()).await;
+    let record = app.record.clone();
+    app.quit().await;
+    let crossed = Crossed {
+        commands: &[
+            "get_connection",
+            "start_demo",
+            "list_sessions",
+            "start_test_conversation",
+            "get_session",
+            "open_ticket",
+        ],
+        streamed: false,
+    };
+    assert_kept_secret(&record, data_dir.path(), &secrets, crossed);
+
+    // After a restart the sandbox comes back with a new simulator, the session keeps its ticket, and the app
+    // works the queue again from start-up.
+    let restarted = launch("sessions-restarted", &data_dir).await;
+    restarted.click("nav-relay").await;
+    restarted
+        .wait_for_text("session-ticket", &[&format!("#{ticket_id}")])
+        .await;
+    restarted
+        .wait_for_text("sessions-queue", &["This app sends handoffs to Zendesk"])
+        .await;
+    restarted.screenshot("24-sessions-after-restart").await;
+    let mut secrets = secrets;
+    secrets.extend(sandbox_secrets(data_dir.path()).await);
+    let record = restarted.record.clone();
+    restarted.quit().await;
+    let crossed = Crossed {
+        commands: &["get_connection", "list_sessions"],
+        streamed: false,
+    };
+    assert_kept_secret(&record, data_dir.path(), &secrets, crossed);
+}
