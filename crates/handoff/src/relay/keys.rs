@@ -189,6 +189,19 @@ impl RelaySecrets {
             .map_err(|_| RelayKeyError::Unreadable("relay.webhook_signing_secret"))
     }
 
+    /// The current signing secret alone (what setup compares with Zendesk's); `None` until one was fetched.
+    pub async fn current_signing_secret(&self) -> Result<Option<SecretString>, RelayKeyError> {
+        let Some(stored) = self.keychain.get(SecretName::WebhookSigningSecret).await? else {
+            return Ok(None);
+        };
+        let value: Value = serde_json::from_str(stored.expose_secret())
+            .map_err(|_| RelayKeyError::Unreadable("relay.webhook_signing_secret"))?;
+        Ok(value
+            .get("current")
+            .and_then(Value::as_str)
+            .map(SecretString::from))
+    }
+
     /// Records the webhook's signing secret as Zendesk shows it; the one it replaces stays accepted (deliveries
     /// Zendesk signed before a reset may still arrive).
     pub async fn set_signing_secret(&self, secret: &SecretString) -> Result<(), RelayKeyError> {
