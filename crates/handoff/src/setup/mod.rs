@@ -612,7 +612,9 @@ pub fn plan(
             });
         }
     }
-    if scope.trigger() {
+    // A webhook made or adopted by this run has a new id: our trigger must follow it, whatever the scope.
+    let hook_changes = scope.webhook() && !matches!(observation.webhook, Found::Present(_));
+    if scope.trigger() || hook_changes {
         let hook_id = hook.clone().flatten();
         let drift_of = |trigger: &Trigger| match &hook_id {
             Some(id) => spec::trigger_drift(trigger, id),
@@ -798,6 +800,10 @@ impl Applying<'_> {
                             .secret
                     }
                 };
+                let local = self.secrets.current_signing_secret().await?;
+                if local.is_some_and(|local| same_secret(&local, &secret)) {
+                    return Ok("The keychain already holds the webhook's signing secret".to_owned());
+                }
                 self.secrets.set_signing_secret(&secret).await?;
                 Ok(if *reset {
                     "Stored the webhook's new signing secret (the previous one stays accepted for \

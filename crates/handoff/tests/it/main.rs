@@ -16,6 +16,7 @@ mod relay;
 mod save;
 mod session_cli;
 mod sessions;
+mod setup;
 
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::Profile;
