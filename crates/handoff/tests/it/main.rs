@@ -4,6 +4,7 @@
 mod api;
 mod assist;
 mod canary;
+mod checklist;
 mod cli;
 mod connect;
 mod crash;
