@@ -1068,3 +1068,232 @@ async fn the_relay_probe_reaches_a_running_relay_and_explains_a_dead_or_private_
         "Zendesk was not asked to call a loopback address"
     );
 }
+
+/// `handoff setup` and `handoff status` as scripts drive them: the plan, the changes, the checklist's keys and
+/// the exit codes that tell ok (0), warnings (11) and failing (12) apart; no secret in any output.
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_and_the_status_checklist_through_the_cli() {
+    let rig = setup_rig(Seed::Minimal).await;
+    let data_dir = rig._dir.path().to_str().unwrap_or_default().to_owned();
+    let today = [("HANDOFF_NOW", "2026-12-03T10:00:00Z")];
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["--data-dir", data_dir.as_str()];
+        all.extend_from_slice(args);
+        crate::handoff(&all, "", env)
+    };
+    let json_of = |output: &std::process::Output| -> Value {
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", crate::text(output)))
+    };
+    let mut outputs = Vec::new();
+
+    let before = run(&["status", "--json"], &today);
+    assert_eq!(before.status.code(), Some(12), "{}", crate::text(&before));
+    let value = json_of(&before);
+    for key in [
+        "connected",
+        "connection",
+        "verified",
+        "unreachable",
+        "checklist",
+        "summary",
+    ] {
+        assert!(
+            value.get(key).is_some(),
+            "status --json keeps {key}: {value}"
+        );
+    }
+    let items = value["checklist"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| i["id"].as_str().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ItemId::ALL.map(|id| id.as_str()),
+    );
+    for item in &items {
+        for key in ["id", "state", "evidence", "fix"] {
+            assert!(item.get(key).is_some(), "{key} in {item}");
+        }
+    }
+    assert_eq!(value["checklist"][1]["state"], "failing");
+    assert_eq!(value["checklist"][1]["fix"], "setup");
+    outputs.push(before);
+
+    rig.take_requests();
+    let dry = run(&["setup", "--dry-run", "--json"], &[]);
+    assert_eq!(dry.status.code(), Some(0), "{}", crate::text(&dry));
+    let value = json_of(&dry);
+    assert_eq!(value["dry_run"], true);
+    assert_eq!(value["changed"], false);
+    let actions: Vec<&str> = value["steps"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|s| s["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        actions,
+        [
+            "make_url_key",
+            "create_webhook",
+            "store_signing_secret",
+            "create_trigger"
+        ]
+    );
+    assert_eq!(
+        writes(&rig.take_requests()),
+        Vec::<String>::new(),
+        "the dry run wrote nothing"
+    );
+    outputs.push(dry);
+    let dry_text = run(&["setup", "--dry-run"], &[]);
+    assert!(
+        crate::text(&dry_text).contains("Setup would:"),
+        "{}",
+        crate::text(&dry_text)
+    );
+    assert!(crate::text(&dry_text).contains("Dry run: nothing was changed"));
+    outputs.push(dry_text);
+
+    rig.take_requests();
+    let made = run(&["setup", "--json"], &[]);
+    assert_eq!(made.status.code(), Some(0), "{}", crate::text(&made));
+    let value = json_of(&made);
+    assert_eq!(value["changed"], true);
+    assert!(
+        value["webhook_id"].is_string() && value["trigger_id"].is_u64(),
+        "{value}"
+    );
+    assert!(
+        value["steps"]
+            .as_array()
+            .is_some_and(|s| s.iter().all(|s| s["state"] == "done")),
+        "{value}"
+    );
+    assert_eq!(
+        writes(&rig.take_requests()),
+        ["POST /api/v2/webhooks", "POST /api/v2/triggers"]
+    );
+    outputs.push(made);
+
+    let again = run(&["setup"], &[]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        crate::text(&again).contains("Nothing to do"),
+        "{}",
+        crate::text(&again)
+    );
+    assert_eq!(
+        writes(&rig.take_requests()),
+        Vec::<String>::new(),
+        "no write on the second run"
+    );
+    outputs.push(again);
+
+    // Set up, but the public URL is a dead port: failing, and the text says what to do.
+    let dead = run(&["status"], &today);
+    assert_eq!(dead.status.code(), Some(12), "{}", crate::text(&dead));
+    for says in [
+        "Setup checklist:",
+        "[FAIL] Zendesk can reach the relay",
+        "fix:   handoff serve",
+    ] {
+        assert!(
+            crate::text(&dead).contains(says),
+            "{says}: {}",
+            crate::text(&dead)
+        );
+    }
+    outputs.push(dead);
+
+    // The relay runs at a new public URL: the webhook's endpoint drifted; its fix repairs it; all is well.
+    let stop = start_relay(&rig).await;
+    let moved = run(&["status", "--json"], &today);
+    assert_eq!(moved.status.code(), Some(12));
+    let value = json_of(&moved);
+    let endpoint = value["checklist"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|i| i["id"] == "webhook_endpoint")
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        (endpoint["state"].as_str(), endpoint["fix"].as_str()),
+        (Some("failing"), Some("setup:webhook"))
+    );
+    outputs.push(moved);
+    rig.take_requests();
+    let fixed = run(&["setup", "--fix", "webhook", "--json"], &[]);
+    assert_eq!(fixed.status.code(), Some(0), "{}", crate::text(&fixed));
+    assert_eq!(
+        writes(&rig.take_requests()),
+        ["PATCH /api/v2/webhooks/{id}"]
+    );
+    outputs.push(fixed);
+    let healthy = run(&["status", "--json"], &today);
+    assert_eq!(healthy.status.code(), Some(0), "{}", crate::text(&healthy));
+    outputs.push(healthy);
+
+    // Weeks before the API-token deadline: a warning, exit 11.
+    let late = run(
+        &["status", "--json"],
+        &[("HANDOFF_NOW", "2027-03-15T10:00:00Z")],
+    );
+    assert_eq!(late.status.code(), Some(11), "{}", crate::text(&late));
+    assert_eq!(json_of(&late)["summary"]["warning"], 1);
+    outputs.push(late);
+
+    // The trigger deactivated in Zendesk: failing; its own fix repairs it.
+    let mut off = spec::trigger(&rig.webhook_id());
+    off.active = Some(false);
+    rig.admin
+        .update_trigger(rig.trigger_id(), &off)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let broken = run(&["status"], &today);
+    assert_eq!(broken.status.code(), Some(12));
+    assert!(
+        crate::text(&broken).contains("fix:   handoff setup --fix trigger"),
+        "{}",
+        crate::text(&broken)
+    );
+    outputs.push(broken);
+    let repaired = run(&["setup", "--fix", "trigger"], &[]);
+    assert_eq!(
+        repaired.status.code(),
+        Some(0),
+        "{}",
+        crate::text(&repaired)
+    );
+    assert!(
+        crate::text(&repaired).contains("[ok  ] Repaired the trigger"),
+        "{}",
+        crate::text(&repaired)
+    );
+    outputs.push(repaired);
+    assert_eq!(run(&["status"], &today).status.code(), Some(0));
+
+    let usage = run(&["setup", "--fix", "everything"], &[]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(crate::text(&usage).contains("use webhook, trigger, signing-secret or double-delivery"));
+    let _ = stop.send(());
+
+    // No secret of the run in any output: the token, the signing secret, the URL's tag.
+    let url = rig.target().await.url.unwrap_or_default();
+    let tag = url.rsplit('.').next().unwrap_or_default().to_owned();
+    let secrets = [CANARY_TOKEN.to_owned(), rig.zendesk_secret().await, tag];
+    for output in &outputs {
+        for secret in &secrets {
+            assert!(
+                !crate::text(output).contains(secret.as_str()),
+                "a secret leaked: {}",
+                crate::text(output)
+            );
+        }
+    }
+    for secret in &secrets[..2] {
+        crate::assert_no_file_contains(rig._dir.path(), secret);
+    }
+}
