@@ -177,7 +177,15 @@ mod tests {
         use Channel::*;
         let guard = |tags: &str| json!({"field": "current_tags", "operator": "not_includes", "value": tags});
         // (case, extra conditions, zendesk-delivers, doubled, silenced, the guard the fix writes)
-        let table: Vec<(&str, Vec<serde_json::Value>, Vec<Channel>, Vec<Channel>, Vec<Channel>, Option<&str>)> = vec![
+        type Row = (
+            &'static str,
+            Vec<serde_json::Value>,
+            Vec<Channel>,
+            Vec<Channel>,
+            Vec<Channel>,
+            Option<&'static str>,
+        );
+        let table: Vec<Row> = vec![
             ("unguarded, the platform delivers all", vec![], vec![], Channel::ALL.to_vec(), vec![], Some("opencx")),
             ("guarded by the prefix", vec![guard("opencx")], vec![], vec![], vec![], Some("opencx")),
             (

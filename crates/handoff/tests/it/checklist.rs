@@ -189,6 +189,16 @@ fn row(kind: &str, id: &str) -> SetupObjectRow {
 
 type Change = fn(&mut World);
 
+/// (case, change, item, state, words the evidence must hold, fix)
+type Row = (
+    &'static str,
+    Change,
+    ItemId,
+    ItemState,
+    &'static str,
+    Option<FixAction>,
+);
+
 #[test]
 fn each_item_in_each_of_its_states() {
     use ItemId::*;
@@ -203,8 +213,7 @@ fn each_item_in_each_of_its_states() {
         assert_eq!(item.state, Fine, "healthy: {item:?}");
     }
 
-    // (case, change, item, state, words the evidence must hold, fix)
-    let table: Vec<(&str, Change, ItemId, ItemState, &str, Option<FixAction>)> = vec![
+    let table: Vec<Row> = vec![
         (
             "API token, months before the deadline",
             |_| {},
