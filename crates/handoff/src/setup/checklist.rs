@@ -1,7 +1,7 @@
 //! The live checklist (SPEC §5): every item `ok | warning | failing | unknown`, one line of evidence, and the
 //! action that fixes it.
 //!
-//! [`refresh`] reads the account once ([`super::observe`]: the user, the webhook, its signing secret, every
+//! [`refresh`] reads the account once ([`super::observe`](mod@super::observe): the user, the webhook, its signing secret, every
 //! trigger, the newest invocations), asks Zendesk's webhook test endpoint to call the relay, and then
 //! [`evaluate`]s every item from those facts alone: evaluation is a pure function, so each item's states are
 //! tested as a table without an account.
@@ -28,6 +28,10 @@ use crate::relay::keys::RelaySecrets;
 use crate::relay::payload::{self, Notification};
 use crate::relay::url::redacted;
 use crate::store::VerificationRow;
+
+/// How often a shown checklist refreshes itself (SPEC §5); at this pace the probe stays far below the webhook
+/// test endpoint's 20 calls a minute.
+pub const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The API-token deadline turns an item yellow this many days before it.
 pub const DEADLINE_WARNING_DAYS: i64 = 90;

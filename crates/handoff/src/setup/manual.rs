@@ -7,8 +7,11 @@
 
 use url::Url;
 
-use super::spec;
+use super::{spec, SetupError, Target};
+use crate::clock::Clock;
 use crate::connect::Connection;
+use crate::profile::Profile;
+use crate::relay::keys::RelaySecrets;
 use crate::relay::payload::TRIGGER_BODY;
 
 /// Admin Center's webhooks page, under the account's host.
@@ -160,6 +163,15 @@ pub fn guide(connection: &Connection, webhook_url: Option<&str>) -> Result<Manua
         steps,
         demo: connection.demo,
     })
+}
+
+/// The guide for the saved connection, with the relay's current webhook URL (its first key is made when there
+/// is none: the manual path needs the URL as much as one-click setup does).
+pub async fn for_profile(profile: &Profile, clock: &Clock) -> Result<ManualGuide, SetupError> {
+    let connection = profile.connection()?.ok_or(SetupError::NotConnected)?;
+    let secrets = RelaySecrets::new(profile.keychain()?, profile.store().clone(), clock.clone());
+    let target = Target::read(profile, &secrets, true).await?;
+    Ok(guide(&connection, target.url.as_deref())?)
 }
 
 #[cfg(test)]

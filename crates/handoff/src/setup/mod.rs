@@ -2,7 +2,7 @@
 //! trigger that notifies it of public comments — made, adopted, repaired and watched.
 //!
 //! - [`spec`]: the webhook and trigger as they must be, and how an object differs from them.
-//! - [`observe`]: the account read once (one read per object), shared by setup and the checklist.
+//! - [`observe`](mod@observe): the account read once (one read per object), shared by setup and the checklist.
 //! - [`run`]: one-click setup (`handoff setup`, the Setup screen's "Create for me"): read, plan, then apply the
 //!   plan step by step, reporting each step as it starts and ends. `dry_run` stops after the plan.
 //! - [`checklist`]: the live checklist, each item judged from one observation.
@@ -68,6 +68,8 @@ pub enum SetupError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Keychain(#[from] KeychainError),
+    #[error(transparent)]
+    Link(#[from] manual::LinkError),
 }
 
 impl SetupError {

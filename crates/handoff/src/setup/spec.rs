@@ -353,9 +353,9 @@ mod tests {
             (
                 "an added action",
                 as_zendesk_shows_it(&|v| {
-                    v["actions"]
-                        .as_array_mut()
-                        .map(|a| a.push(json!({"field": "status", "value": "open"})));
+                    if let Some(actions) = v["actions"].as_array_mut() {
+                        actions.push(json!({"field": "status", "value": "open"}));
+                    }
                 }),
                 vec![TriggerDrift::Actions],
             ),

@@ -438,6 +438,24 @@ async fn a_dry_run_lists_the_plan_and_writes_nothing() {
 async fn a_webhook_already_at_our_url_is_adopted_and_a_look_alike_is_left_alone() {
     let rig = setup_rig(Seed::Minimal).await;
     let url = rig.target().await.url.unwrap_or_else(|| panic!("a URL"));
+    // The manual guide gives that URL and the account's own Admin Center pages.
+    let guide = setup::manual::for_profile(&rig.profile, &rig.clock)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let endpoint = guide.steps[0]
+        .fields
+        .iter()
+        .find(|f| f.label == "Endpoint URL")
+        .map(|f| f.value.clone());
+    assert_eq!(endpoint.as_deref(), Some(url.as_str()));
+    assert_eq!(
+        guide.steps[0]
+            .open
+            .as_ref()
+            .map(|u| u.to_string())
+            .as_deref(),
+        Some("https://d3v-sim.zendesk.com/admin/apps-integrations/webhooks/webhooks")
+    );
     // Made by hand from the manual guide: our URL, another name, created before setup ran.
     let mut by_hand = spec::webhook(&url);
     by_hand.name = "Replies to the AI (made by hand)".to_owned();
