@@ -914,3 +914,46 @@ impl Applying<'_> {
         self.clock.now()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The console runs these on Tauri's async runtime, which needs `Send` futures.
+    #[test]
+    fn the_setup_screens_calls_are_send() {
+        fn send<T: Send>(_: &T) {}
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let profile = Profile::open(dir.path(), crate::keychain::SecretStoreKind::Keyutils)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let clock = Clock::system();
+        let options = SetupOptions {
+            dry_run: true,
+            scope: Scope::All,
+        };
+        send(&run(&profile, &clock, options, |_event| {}));
+        send(&checklist::refresh(
+            &profile,
+            &clock,
+            &checklist::NoMappedFields,
+        ));
+        send(&manual::for_profile(&profile, &clock));
+    }
+
+    #[test]
+    fn scopes_parse_from_their_names_and_the_checklists_fix_ids() {
+        for scope in Scope::ALL {
+            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
+            assert_eq!(Scope::parse(&format!("setup:{}", scope.as_str())), Some(scope));
+        }
+        for fix in [
+            checklist::FixAction::RepairWebhook,
+            checklist::FixAction::RepairTrigger,
+            checklist::FixAction::FetchSigningSecret,
+            checklist::FixAction::GuardNotifyTriggers,
+        ] {
+            assert_eq!(Scope::parse(fix.as_str()), fix.scope(), "{fix:?}");
+        }
+        assert_eq!(Scope::parse("everything"), None);
+    }
+}
