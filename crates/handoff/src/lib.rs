@@ -22,6 +22,7 @@
 //!   assist notes.
 //! - [`fields`]: AI Fields: the ticket-field catalog, mappings and drift, the offline and LLM fillers, read-back.
 //! - [`panics`]: the panic hook the binaries install, so a panic reaches the log.
+//! - [`setup`]: the Zendesk webhook and trigger made, adopted and repaired; the live checklist; the manual guide.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].

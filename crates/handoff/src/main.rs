@@ -5,9 +5,11 @@
 //!
 //! Exit codes: 0 success; 1 an internal or storage failure; 2 bad usage or input; 3 a check failed and nothing
 //! was saved; 4 the keychain is unavailable; 5 not connected; 6 connected, but Zendesk no longer accepts the
-//! saved credentials (reconnect required: sign in again with `handoff connect`); 7 `status --verify` could not
-//! reach Zendesk, so whether the credentials work is unknown; 8 a handoff still pending when `--wait` ran out;
-//! 9 a handoff Zendesk refused for good; 10 an AI turn refused because a rep owns the conversation.
+//! saved credentials (reconnect required: sign in again with `handoff connect`); 7 `status` or `setup` could
+//! not reach Zendesk, so whether the credentials (or the setup) work is unknown; 8 a handoff still pending when `--wait` ran out;
+//! 9 a handoff Zendesk refused for good; 10 an AI turn refused because a rep owns the conversation; 11
+//! `status`: the setup checklist has warnings; 12 `status`: an item of the checklist is failing; 13 `setup`:
+//! Zendesk refused a change.
 
 mod cli;
 
@@ -23,9 +25,10 @@ use clap::{Parser, Subcommand};
     after_help = "Exit codes: 0 success; 1 internal or storage failure; 2 bad usage or input; 3 a check failed, \
                   nothing saved; 4 keychain unavailable; 5 not connected; 6 reconnect required (Zendesk no longer \
                   accepts the saved credentials: run `handoff connect` again); 7 Zendesk could not be asked \
-                  (`status --verify`); 8 the handoff is still pending after --wait (it stays queued); 9 the \
+                  (`status`, `setup`); 8 the handoff is still pending after --wait (it stays queued); 9 the \
                   handoff failed (Zendesk refused it: the reason says what to do); 10 a rep owns the \
-                  conversation (AI turns are refused)."
+                  conversation (AI turns are refused); 11 the setup checklist has warnings (`status`); 12 an \
+                  item of the setup checklist is failing (`status`); 13 Zendesk refused a change (`setup`)."
 )]
 struct Cli {
     #[command(flatten)]
@@ -42,7 +45,8 @@ enum Command {
     /// ($HANDOFF_BROWSER, else xdg-open); `--client-credentials` needs no browser (confidential clients, relays);
     /// `--token-stdin` is the legacy API token, which Zendesk switches off on 2027-04-30.
     Connect(cli::connect::ConnectArgs),
-    /// Show the saved connection (and finish checking an interrupted token refresh).
+    /// Show the saved connection and the setup checklist (each item ok, warning, failing or unknown, with
+    /// its evidence and fix). Exit 0 when all is well, 11 with warnings, 12 when an item is failing.
     Status(cli::status::StatusArgs),
     /// Start a sandbox Zendesk account in this process, connect to it, and keep it running until Ctrl-C.
     Demo(cli::demo::DemoArgs),
@@ -62,6 +66,10 @@ enum Command {
     LlmKey(cli::llm_key::LlmKeyArgs),
     /// Benchmarks: one JSON object of figures measured in one run.
     Bench(cli::bench::BenchArgs),
+    /// Create (or adopt) the Zendesk webhook and trigger, fetch the signing secret, repair what drifted.
+    ///
+    /// Running it again changes nothing. `--dry-run` prints the plan; `--fix ITEM` repairs one checklist item.
+    Setup(cli::setup::SetupArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +93,7 @@ fn main() -> ExitCode {
             Command::Relay(args) => cli::relay::run(&context, args).await,
             Command::Fields(args) => cli::fields::run(&context, args).await,
             Command::LlmKey(args) => cli::llm_key::run(&context, args).await,
+            Command::Setup(args) => cli::setup::run(&context, args).await,
         }
     })
 }

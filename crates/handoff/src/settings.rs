@@ -6,6 +6,7 @@
 
 use url::Url;
 
+use crate::session::Channel;
 use crate::store::{Store, StoreError};
 
 /// Tags start with this unless the admin picks another prefix (the seed's `opencx`).
@@ -32,6 +33,10 @@ pub enum SettingKey {
     LlmUrl,
     /// `llm-model`: the model the LLM filler names (empty: the offline filler).
     LlmModel,
+    /// `zendesk-delivers`: the channels whose rep replies reach the customer through Zendesk's own email
+    /// notifications rather than the platform (comma-separated, e.g. `email`; empty: the platform delivers
+    /// every channel). The setup checklist holds Zendesk's requester-notifying triggers to it.
+    ZendeskDelivers,
 }
 
 impl SettingKey {
@@ -42,6 +47,7 @@ impl SettingKey {
         SettingKey::OutboundUrl,
         SettingKey::LlmUrl,
         SettingKey::LlmModel,
+        SettingKey::ZendeskDelivers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +58,7 @@ impl SettingKey {
             SettingKey::OutboundUrl => "outbound-url",
             SettingKey::LlmUrl => "llm-url",
             SettingKey::LlmModel => "llm-model",
+            SettingKey::ZendeskDelivers => "zendesk-delivers",
         }
     }
 
@@ -68,7 +75,7 @@ impl SettingKey {
 /// Why a setting could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, llm-url or llm-model")]
+    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url or llm-model")]
     UnknownKey(String),
     #[error("{key}: {why}")]
     Invalid { key: &'static str, why: String },
@@ -152,6 +159,25 @@ impl Settings {
             .filter(|model| !model.is_empty()))
     }
 
+    /// The channels whose replies Zendesk's own email delivers (none by default: the platform delivers all).
+    pub fn zendesk_delivers(&self) -> Result<Vec<Channel>, StoreError> {
+        match self.store.setting(SettingKey::ZendeskDelivers.as_str())? {
+            None => Ok(Vec::new()),
+            Some(value) => parse_channels(&value).map_err(|why| {
+                StoreError::Corrupt(format!("setting zendesk-delivers = {value:?}: {why}"))
+            }),
+        }
+    }
+
+    /// Who delivers a rep's reply on `channel` to the customer.
+    pub fn reply_deliverer(&self, channel: Channel) -> Result<ReplyDeliverer, StoreError> {
+        Ok(if self.zendesk_delivers()?.contains(&channel) {
+            ReplyDeliverer::Zendesk
+        } else {
+            ReplyDeliverer::Platform
+        })
+    }
+
     /// A setting's value as text (the default when never set).
     pub fn get(&self, key: SettingKey) -> Result<String, SettingsError> {
         Ok(match key {
@@ -164,6 +190,7 @@ impl Settings {
                 .unwrap_or_default(),
             SettingKey::LlmUrl => self.llm_url()?.map(String::from).unwrap_or_default(),
             SettingKey::LlmModel => self.llm_model()?.unwrap_or_default(),
+            SettingKey::ZendeskDelivers => channels_text(&self.zendesk_delivers()?),
         })
     }
 
@@ -184,6 +211,7 @@ impl Settings {
             SettingKey::LlmUrl if value.trim().is_empty() => String::new(),
             SettingKey::LlmUrl => validate_llm_url(value).map_err(invalid)?.to_string(),
             SettingKey::LlmModel => validate_model(value).map_err(invalid)?,
+            SettingKey::ZendeskDelivers => channels_text(&parse_channels(value).map_err(invalid)?),
         };
         self.store.set_setting(key.as_str(), &stored)?;
         Ok(stored)
@@ -210,6 +238,36 @@ fn validate_prefix(value: &str) -> Result<String, String> {
             "{value:?} is not a tag prefix: use 1 to {MAX_TAG_PREFIX_CHARS} lowercase letters, digits, `_` or `-`, like opencx"
         ))
     }
+}
+
+/// Who sends a rep's reply to the customer on a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyDeliverer {
+    /// The AI platform, from the relay (the default for every channel).
+    Platform,
+    /// Zendesk's own "notify requester" email.
+    Zendesk,
+}
+
+/// `email, sms` -> the channels, each once, in the product's order; empty text is none.
+fn parse_channels(value: &str) -> Result<Vec<Channel>, String> {
+    let mut channels = Vec::new();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let channel = Channel::parse(part).map_err(|error| error.to_string())?;
+        if !channels.contains(&channel) {
+            channels.push(channel);
+        }
+    }
+    channels.sort_by_key(|c| Channel::ALL.iter().position(|a| a == c));
+    Ok(channels)
+}
+
+fn channels_text(channels: &[Channel]) -> String {
+    channels
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn parse_bool(value: &str) -> Result<bool, String> {
@@ -314,6 +372,9 @@ mod tests {
             ("llm-model", "gpt-4o-mini", Some("gpt-4o-mini")),
             ("llm-model", "llama3.1:8b", Some("llama3.1:8b")),
             ("llm-model", "two words", None),
+            ("zendesk-delivers", "SMS, email,sms", Some("email,sms")),
+            ("zendesk-delivers", "", Some("")),
+            ("zendesk-delivers", "fax", None),
         ];
         for (key, value, expected) in table {
             let key = SettingKey::parse(key).unwrap_or_else(|e| panic!("{e}"));

@@ -17,6 +17,7 @@ mod jobs;
 mod relay;
 mod sessions;
 mod settings;
+mod setup;
 
 pub use api_keys::ApiKeyRow;
 pub use assist::Reservation;
@@ -25,6 +26,7 @@ pub use jobs::{JobOutcome, JobRow, LeaseHolder, JOB_HANDOFF, JOB_OPEN_TICKET};
 pub use relay::{
     DeliveryInsert, DeliveryRow, DeliveryWriter, NewDelivery, OutboundRow, Reply, UrlKeyRow,
 };
+pub use setup::{SetupObjectRow, VerificationRow};
 
 /// The file name inside the data folder.
 pub const DATABASE_FILE: &str = "handoff.sqlite3";
@@ -287,6 +289,23 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (session_id, ticket_id, field_id)
      );
      CREATE INDEX dropped_field_values_by_time ON dropped_field_values (at);",
+    // 8: setup. `setup_objects` names the Zendesk objects setup made or adopted, one row per kind ('webhook',
+    // 'trigger'): only these are ever changed or deleted. `verifications` keeps each end-to-end verification's
+    // result, the checklist shows the newest.
+    "CREATE TABLE setup_objects (
+         kind TEXT PRIMARY KEY,
+         zendesk_id TEXT NOT NULL,
+         origin TEXT NOT NULL,
+         at TEXT NOT NULL
+     );
+     CREATE TABLE verifications (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         started_at TEXT NOT NULL,
+         finished_at TEXT NOT NULL,
+         passed INTEGER NOT NULL,
+         failed_step TEXT,
+         detail TEXT
+     );",
 ];
 
 /// Milliseconds since the epoch: how the store keeps instants it compares.

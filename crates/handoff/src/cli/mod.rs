@@ -14,6 +14,7 @@ pub mod llm_key;
 pub mod relay;
 pub mod serve;
 pub mod session;
+pub mod setup;
 pub mod status;
 
 use std::future::Future;
@@ -59,6 +60,12 @@ pub enum Exit {
     HandoffFailed = 9,
     /// `session say --as ai`: a rep owns the conversation, so the AI may not answer.
     HumanActive = 10,
+    /// `status`: connected, and the setup checklist has warnings (nothing failing).
+    ChecklistWarnings = 11,
+    /// `status`: connected, and an item of the setup checklist is failing.
+    ChecklistFailing = 12,
+    /// `setup`: Zendesk refused a change (a role without access, a record refused); the message says why.
+    SetupRefused = 13,
 }
 
 impl From<Exit> for ExitCode {

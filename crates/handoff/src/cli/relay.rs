@@ -203,7 +203,7 @@ async fn trigger(
         Ok(None) => false,
         Err(error) => return fail(Exit::Keychain, &error.to_string(), json),
     };
-    if let Ok(Some(secret)) = secrets.signing_secret().await {
+    if let Ok(Some(secret)) = secrets.current_signing_secret().await {
         let timestamp = signature::timestamp(now);
         request = request
             .header(signature::TIMESTAMP_HEADER, &timestamp)

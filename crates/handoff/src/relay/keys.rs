@@ -189,8 +189,8 @@ impl RelaySecrets {
             .map_err(|_| RelayKeyError::Unreadable("relay.webhook_signing_secret"))
     }
 
-    /// The current signing secret alone (what the relay's own test deliveries are signed with).
-    pub async fn signing_secret(&self) -> Result<Option<SecretString>, RelayKeyError> {
+    /// The current signing secret alone (what setup compares with Zendesk's); `None` until one was fetched.
+    pub async fn current_signing_secret(&self) -> Result<Option<SecretString>, RelayKeyError> {
         let Some(stored) = self.keychain.get(SecretName::WebhookSigningSecret).await? else {
             return Ok(None);
         };

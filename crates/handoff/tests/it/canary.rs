@@ -287,7 +287,7 @@ async fn no_secret_of_any_cli_flow_reaches_an_output_or_a_file() {
             vec!["status", "--verify", "--json"],
             String::new(),
             Setup::None,
-            0,
+            crate::CONNECTED_NOT_SET_UP,
         ),
         (
             "browser-denied",
@@ -309,7 +309,7 @@ async fn no_secret_of_any_cli_flow_reaches_an_output_or_a_file() {
             vec!["status", "--verify"],
             String::new(),
             Setup::Advance(1801),
-            0,
+            crate::CONNECTED_NOT_SET_UP,
         ),
         (
             "wrong-client-secret",
@@ -337,7 +337,7 @@ async fn no_secret_of_any_cli_flow_reaches_an_output_or_a_file() {
             vec!["status", "--json"],
             String::new(),
             Setup::None,
-            0,
+            crate::CONNECTED_NOT_SET_UP,
         ),
         // Past the refresh token's life too: Zendesk refuses the refresh, the connection needs a new sign-in.
         (

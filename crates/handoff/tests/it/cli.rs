@@ -71,7 +71,12 @@ async fn connect_then_status_through_the_cli() {
     );
 
     let json = handoff(&["--data-dir", &data_dir, "status", "--json"], "", &[]);
-    assert_eq!(json.status.code(), Some(0), "{}", text(&json));
+    assert_eq!(
+        json.status.code(),
+        Some(crate::CONNECTED_NOT_SET_UP),
+        "{}",
+        text(&json)
+    );
     let value: serde_json::Value =
         serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&json)));
     assert_eq!(value["connected"], true);
@@ -269,7 +274,12 @@ async fn connect_with_oauth_and_client_credentials_through_the_cli() {
         "",
         &[],
     );
-    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    assert_eq!(
+        status.status.code(),
+        Some(crate::CONNECTED_NOT_SET_UP),
+        "{}",
+        text(&status)
+    );
     let value: serde_json::Value =
         serde_json::from_slice(&status.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&status)));
     assert_eq!(value["connection"]["auth_method"], "oauth");
@@ -383,7 +393,7 @@ async fn a_crash_at_any_point_of_a_refresh_leaves_a_working_pair_or_the_reconnec
         );
         // A surviving point restarts connected with a working pair; the others say "reconnect required" (exit 6).
         let (code, state) = if survives {
-            (0, "connected")
+            (crate::CONNECTED_NOT_SET_UP, "connected")
         } else {
             (6, "reconnect_required")
         };

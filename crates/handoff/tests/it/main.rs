@@ -5,6 +5,7 @@ mod api;
 mod assist;
 mod background;
 mod canary;
+mod checklist;
 mod cli;
 mod connect;
 mod crash;
@@ -19,10 +20,15 @@ mod relay_crash;
 mod save;
 mod session_cli;
 mod sessions;
+mod setup;
 
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::Profile;
 use zendesk_sim::{RunningSimulator, SimConfig};
+
+/// `handoff status` of a connected profile nobody ran `handoff setup` on: the checklist fails (no webhook,
+/// no trigger), so the exit code is 12, not 0.
+pub const CONNECTED_NOT_SET_UP: i32 = 12;
 
 /// A token no test types by accident: it is grepped for in every file and output the tests produce.
 pub const CANARY_TOKEN: &str = "canaryTok3nZ9qPvX4mWb7sLc2dRf8hJk5nYt1gUe";

@@ -48,7 +48,12 @@ async fn five_processes_at_expiry_make_one_refresh_and_all_end_connected() {
         .collect();
 
     for output in &outputs {
-        assert_eq!(output.status.code(), Some(0), "{}", text(output));
+        assert_eq!(
+            output.status.code(),
+            Some(crate::CONNECTED_NOT_SET_UP),
+            "{}",
+            text(output)
+        );
         let value: serde_json::Value = serde_json::from_slice(&output.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}", text(output)));
         assert_eq!(value["verified"], true, "{}", text(output));
@@ -116,7 +121,12 @@ async fn a_lease_left_by_a_dead_process_is_taken_over_at_once() {
 
     let started = std::time::Instant::now();
     let output = handoff(&["--data-dir", &data_dir, "status", "--verify"], "", &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(crate::CONNECTED_NOT_SET_UP),
+        "{}",
+        text(&output)
+    );
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "did not wait out the 90 s lease: {:?}",

@@ -167,7 +167,25 @@ pub async fn relay_rig(kind: TriggerKind) -> RelayRig {
         .set(SettingKey::PublicUrl, &base)
         .unwrap_or_else(|e| panic!("{e}"));
 
-    // Provision as setup would, with the relay's current URL.
+    // Provisioned by one-click setup, for the relay's current URL; the misconfigured kind is then made by hand
+    // in Zendesk, as an admin would.
+    let report = handoff::setup::run(
+        &profile,
+        &clock,
+        handoff::setup::SetupOptions {
+            dry_run: false,
+            scope: handoff::setup::Scope::All,
+        },
+        |_| {},
+    )
+    .await
+    .unwrap_or_else(|e| panic!("setup: {e}"));
+    let webhook_id = report
+        .webhook_id
+        .unwrap_or_else(|| panic!("setup made no webhook"));
+    let trigger_id = report
+        .trigger_id
+        .unwrap_or_else(|| panic!("setup made no trigger"));
     let keychain = profile.keychain().unwrap_or_else(|e| panic!("{e}"));
     let secrets = RelaySecrets::new(keychain, profile.store().clone(), clock.clone());
     let key = secrets
@@ -175,42 +193,27 @@ pub async fn relay_rig(kind: TriggerKind) -> RelayRig {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let webhook_path = handoff::relay::url::webhook_path(profile.install_id(), &key);
-    let account = handoff::account::open(&profile, &clock)
+    let signing_secret = secrets
+        .current_signing_secret()
         .await
         .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| panic!("connected"));
-    let webhook = account
-        .client
-        .create_webhook(&handoff::setup::spec::webhook(&format!(
-            "{base}{webhook_path}"
-        )))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let signing_secret = SecretString::from(
-        account
-            .client
-            .webhook_signing_secret(&webhook.id)
+        .unwrap_or_else(|| panic!("setup fetched no signing secret"));
+    if kind == TriggerKind::LatestCommentOnAnyComment {
+        let account = handoff::account::open(&profile, &clock)
             .await
             .unwrap_or_else(|e| panic!("{e}"))
-            .secret
-            .expose_secret(),
-    );
-    secrets
-        .set_signing_secret(&signing_secret)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut trigger = handoff::setup::spec::trigger(&webhook.id);
-    if kind == TriggerKind::LatestCommentOnAnyComment {
+            .unwrap_or_else(|| panic!("connected"));
+        let mut trigger = handoff::setup::spec::trigger(&webhook_id);
         trigger.conditions.all[1].value = json!("not_relevant");
         let body = handoff::relay::payload::TRIGGER_BODY
             .replace("latest_public_comment", "latest_comment");
-        trigger.actions = vec![zendesk::Action::notify_webhook(&webhook.id, &body)];
+        trigger.actions = vec![zendesk::Action::notify_webhook(&webhook_id, &body)];
+        account
+            .client
+            .update_trigger(trigger_id, &trigger)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     }
-    account
-        .client
-        .create_trigger(&trigger)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
 
     let outbound_secret = secrets
         .outbound_secret()
@@ -236,7 +239,7 @@ pub async fn relay_rig(kind: TriggerKind) -> RelayRig {
         sessions,
         base,
         webhook_path,
-        webhook_id: webhook.id,
+        webhook_id,
         signing_secret,
         endpoint,
         stop: Some(stop),

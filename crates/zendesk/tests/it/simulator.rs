@@ -704,3 +704,152 @@ async fn the_handoff_calls_conform() {
     assert_eq!(source.followup_ids, vec![follow_up.ticket.id]);
     spec::assert_all_valid(&logged(&running));
 }
+
+/// The calls one-click setup, its repairs and the checklist send, in the shapes they send them, validated
+/// against the recordings and the Webhooks API spec: a webhook with a description and no authentication, a
+/// PATCH that restores status, endpoint, method and format, a trigger written whole (conditions and actions),
+/// a guard added to another trigger, the lists and invocations the checklist reads, and the relay probe (a GET
+/// test call to an endpoint, the recorded request shape).
+#[tokio::test]
+async fn the_setup_calls_conform() {
+    let (running, client) = simulator(Seed::Minimal).await;
+    let receiver = Scripted::start(vec![Reply::json("GET", 200, "{}")]).await;
+    let mut webhook = NewWebhook::for_triggers(
+        "Zendesk Handoff Console: reply sync",
+        "https://relay.example.com/zendesk/01jdz3k7m8n9p0q1r2s3t4v5w6/k1.tag",
+    );
+    webhook.description = Some("Created by setup: the URL is signed.".to_owned());
+    let listed = client.list_webhooks(None).await.unwrap();
+    assert!(listed.is_empty());
+    let made = client.create_webhook(&webhook).await.unwrap();
+    client.webhook_signing_secret(&made.id).await.unwrap();
+    let conditions = Conditions {
+        all: vec![
+            Condition {
+                field: "update_type".to_owned(),
+                operator: Some("is".to_owned()),
+                value: json!("Change"),
+            },
+            Condition {
+                field: "comment_is_public".to_owned(),
+                operator: Some("is".to_owned()),
+                value: json!("true"),
+            },
+        ],
+        any: Vec::new(),
+    };
+    let ours = NewTrigger {
+        title: "Zendesk Handoff Console: send public replies to the AI platform".to_owned(),
+        conditions: conditions.clone(),
+        actions: vec![Action::notify_webhook(
+            &made.id,
+            "{\"ticket\": {\"id\": {{ticket.id}}}, \"comment\": {\"body\": \"{{ticket.latest_public_comment}}\"}}",
+        )],
+        active: Some(true),
+        description: Some("Created by setup.".to_owned()),
+        category_id: None,
+        position: None,
+    };
+    let trigger = client.create_trigger(&ours).await.unwrap();
+    // Drift, then its repair: one PATCH with every field setup restores, one PUT of the whole trigger.
+    client
+        .patch_webhook(
+            &made.id,
+            &WebhookPatch {
+                status: Some(WebhookStatus::Inactive),
+                http_method: Some("PUT".to_owned()),
+                ..WebhookPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    client
+        .patch_webhook(
+            &made.id,
+            &WebhookPatch {
+                status: Some(WebhookStatus::Active),
+                endpoint: Some(webhook.endpoint.clone()),
+                http_method: Some("POST".to_owned()),
+                request_format: Some("json".to_owned()),
+                ..WebhookPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let repaired = client.show_webhook(&made.id).await.unwrap();
+    assert_eq!(
+        (repaired.status, repaired.http_method.as_str()),
+        (WebhookStatus::Active, "POST")
+    );
+    let updated = client.update_trigger(trigger.id, &ours).await.unwrap();
+    assert_eq!(updated.actions, ours.actions);
+    // Zendesk's own "Notify requester of comment update", with the guard added: every condition and action sent.
+    let notify = client
+        .create_trigger(&NewTrigger {
+            title: "Notify requester of comment update".to_owned(),
+            conditions: Conditions {
+                all: vec![Condition {
+                    field: "comment_is_public".to_owned(),
+                    operator: Some("is".to_owned()),
+                    value: json!("requester_can_see_comment"),
+                }],
+                any: Vec::new(),
+            },
+            actions: vec![Action {
+                field: "notification_user".to_owned(),
+                value: json!([
+                    "requester_id",
+                    "Re: {{ticket.title}}",
+                    "{{ticket.comments_formatted}}"
+                ]),
+            }],
+            active: None,
+            description: None,
+            category_id: None,
+            position: None,
+        })
+        .await
+        .unwrap();
+    let mut guarded = notify.conditions.clone();
+    guarded.all.push(Condition {
+        field: "current_tags".to_owned(),
+        operator: Some("not_includes".to_owned()),
+        value: json!("opencx"),
+    });
+    let guarded = client
+        .update_trigger(
+            notify.id,
+            &NewTrigger {
+                title: notify.title.clone(),
+                conditions: guarded,
+                actions: notify.actions.clone(),
+                active: None,
+                description: None,
+                category_id: None,
+                position: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(guarded.conditions.all.len(), 2);
+    assert_eq!(guarded.actions, notify.actions);
+    // What the checklist reads, and the probe.
+    assert_eq!(client.all_triggers().await.unwrap().len(), 2);
+    let invocations: Vec<_> = client
+        .webhook_invocations(&made.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(invocations.is_empty());
+    let probe = client
+        .test_webhook(&WebhookTest {
+            endpoint: Some(format!("{}healthz", receiver.base_url)),
+            http_method: Some("GET".to_owned()),
+            request_format: Some("json".to_owned()),
+            ..WebhookTest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(probe.status_code, Some(200));
+    spec::assert_all_valid(&logged(&running));
+}

@@ -316,7 +316,12 @@ fn pointer_to(schema: &Value, template: &str, method: &str) -> String {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         return reference.to_owned();
     }
-    let escaped = template.replace('~', "~0").replace('/', "~1");
+    // JSON pointer escapes, then the URI fragment's: a path parameter's braces may not appear raw in a URI.
+    let escaped = template
+        .replace('~', "~0")
+        .replace('/', "~1")
+        .replace('{', "%7B")
+        .replace('}', "%7D");
     format!("#/paths/{escaped}/{method}/requestBody/content/application~1json/schema")
 }
 
