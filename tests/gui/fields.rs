@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use handoff::clock::Clock;
-use handoff::handoff::{SessionLinks, Worker};
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::Profile;
 use handoff::session::{HandoffRequest, Mode, NewContact, NewSession, NewTurn, Role, Sessions};
@@ -70,8 +69,8 @@ async fn a_dropdown_picked_in_the_sandbox_is_filled_on_the_handed_off_ticket() {
     );
     app.screenshot("fields-04-preview").await;
 
-    // The window has no handoff action: the core hands a conversation off in this process, on the same data
-    // folder, with the fields the window mapped.
+    // The conversation comes in through the core on the same data folder, as the sessions API would bring it;
+    // the app works the handoff queue and fills the fields the window mapped.
     let profile =
         Profile::open(data_dir.path(), SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
     let clock = Clock::system();
@@ -79,17 +78,6 @@ async fn a_dropdown_picked_in_the_sandbox_is_filled_on_the_handed_off_ticket() {
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("the sandbox is connected"));
-    let links = SessionLinks::open(&profile.keychain().unwrap_or_else(|e| panic!("{e}")))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let worker = Worker::new(
-        profile.store().clone(),
-        clock.clone(),
-        account.client.clone(),
-        links,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-    .with_fields(handoff::fields::values_for(&profile).unwrap_or_else(|e| panic!("{e}")));
     let sessions = Sessions::new(profile.store().clone(), clock.clone());
     let turns = CONVERSATION
         .lines()
@@ -130,17 +118,12 @@ async fn a_dropdown_picked_in_the_sandbox_is_filled_on_the_handed_off_ticket() {
             },
         )
         .unwrap_or_else(|e| panic!("{e}"));
-    worker
-        .run_until_idle()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    drop(worker);
     let ticket_id = sessions
-        .get(session.id)
+        .wait_for_ticket(session.id, std::time::Duration::from_secs(30))
+        .await
         .unwrap_or_else(|e| panic!("{e}"))
-        .ticket
-        .unwrap_or_else(|| panic!("the handoff wrote a ticket"))
-        .id;
+        .ticket_id
+        .unwrap_or_else(|| panic!("the app's worker wrote the ticket"));
     let ticket = account
         .client
         .show_ticket(ticket_id)
