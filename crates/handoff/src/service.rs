@@ -8,8 +8,10 @@
 //! (or a `kill -9`) at any moment loses nothing: the next start picks up every job left.
 
 mod background;
+mod host;
 
 pub use background::{Background, QueueWork, STOP_WAIT, TAKE_OVER_EVERY};
+pub use host::{Host, HostError, RelayState};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -72,8 +74,10 @@ pub enum WorkerSeat {
 pub struct Service {
     pub state: ApiState,
     pub worker: Option<Worker>,
-    /// The reply worker and the outbound queue: present with the handoff worker (one seat per data folder).
-    pub replies: Option<(ReplyWorker, Outbound)>,
+    /// The reply worker (the relay endpoint wakes it) and the outbound queue: they run only with the handoff
+    /// worker (one seat per data folder).
+    pub replies: ReplyWorker,
+    pub outbound: Outbound,
     pub settings: Settings,
 }
 
@@ -127,15 +131,12 @@ impl Service {
             reply_worker.waker(),
         )
         .await?;
-        let replies = worker.as_ref().map(|_| {
-            let outbound = Outbound::new(
-                store.clone(),
-                clock.clone(),
-                secrets.clone(),
-                OutboundConfig::default(),
-            );
-            (reply_worker, outbound)
-        });
+        let outbound = Outbound::new(
+            store.clone(),
+            clock.clone(),
+            secrets.clone(),
+            OutboundConfig::default(),
+        );
         let mut sessions = Sessions::new(store.clone(), clock.clone());
         if let Some(worker) = &worker {
             sessions = sessions.with_wake(worker.wake());
@@ -156,7 +157,8 @@ impl Service {
             settings: Settings::new(state.store.clone()),
             state,
             worker,
-            replies,
+            replies: reply_worker,
+            outbound,
         })
     }
 
@@ -178,44 +180,12 @@ impl Service {
             shutdown.await;
             let _ = on_shutdown.send(true);
         });
-        let mut side_tasks = Vec::new();
-        if let Some((replies, outbound)) = self.replies {
-            let replied = replies.replied();
-            let mut stop = stop_rx.clone();
-            side_tasks.push(tokio::spawn(async move {
-                if let Err(error) = replies
-                    .run(async move {
-                        let _ = stop.wait_for(|stopped| *stopped).await;
-                    })
-                    .await
-                {
-                    tracing::error!(%error, "the reply worker stopped");
-                }
-            }));
-            let mut stop = stop_rx.clone();
-            let settings = self.settings.clone();
-            side_tasks.push(tokio::spawn(async move {
-                loop {
-                    match settings.outbound_url() {
-                        Ok(Some(url)) => {
-                            if let Err(error) = outbound.send_due(&url).await {
-                                tracing::warn!(%error, "the outbound queue could not be read");
-                            }
-                        }
-                        Ok(None) => {}
-                        Err(error) => {
-                            tracing::warn!(%error, "the outbound URL setting is unreadable")
-                        }
-                    }
-                    tokio::select! {
-                        _ = stop.wait_for(|stopped| *stopped) => break,
-                        () = replied.notified() => {}
-                        // Retries come due with time, and another process may have queued messages.
-                        () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-                    }
-                }
-            }));
-        }
+        let side_tasks = match self.worker {
+            Some(_) => {
+                spawn_reply_work(self.replies, self.outbound, self.settings.clone(), &stop_rx)
+            }
+            None => Vec::new(),
+        };
         let worked = match &self.worker {
             Some(worker) => {
                 let mut worker_stop = stop_rx.clone();
@@ -244,4 +214,49 @@ impl Service {
         worked?;
         served.map_err(ServiceError::Server)
     }
+}
+
+/// Runs the reply worker and the outbound queue until `stop` turns true: the two tasks that go with the handoff
+/// worker's seat (`handoff serve` and the console run the same ones).
+pub(crate) fn spawn_reply_work(
+    replies: ReplyWorker,
+    outbound: Outbound,
+    settings: Settings,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let replied = replies.replied();
+    let mut replies_stop = stop.clone();
+    let replies_task = tokio::spawn(async move {
+        if let Err(error) = replies
+            .run(async move {
+                let _ = replies_stop.wait_for(|stopped| *stopped).await;
+            })
+            .await
+        {
+            tracing::error!(%error, "the reply worker stopped");
+        }
+    });
+    let mut stop = stop.clone();
+    let outbound_task = tokio::spawn(async move {
+        loop {
+            match settings.outbound_url() {
+                Ok(Some(url)) => {
+                    if let Err(error) = outbound.send_due(&url).await {
+                        tracing::warn!(%error, "the outbound queue could not be read");
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "the outbound URL setting is unreadable")
+                }
+            }
+            tokio::select! {
+                _ = stop.wait_for(|stopped| *stopped) => break,
+                () = replied.notified() => {}
+                // Retries come due with time, and another process may have queued messages.
+                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
+        }
+    });
+    vec![replies_task, outbound_task]
 }

@@ -4,6 +4,8 @@
 //! Invariant: a value is validated before it is stored, so what is read back is always usable; a value edited
 //! by hand into something unusable reads as [`StoreError::Corrupt`], never as a silent default.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
 use url::Url;
 
 use crate::session::Channel;
@@ -11,8 +13,11 @@ use crate::store::{Store, StoreError};
 
 /// Tags start with this unless the admin picks another prefix (the seed's `opencx`).
 pub const DEFAULT_TAG_PREFIX: &str = "opencx";
-/// The "View session" links' base until the relay's public address is set (a tunnel or production URL).
+/// The "View session" links' base until the relay's public address is set (a tunnel or production URL): the
+/// relay's own address at the default listen address.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8750";
+/// Where the relay the console hosts listens unless the admin picks another address.
+pub const DEFAULT_LISTEN_ADDRESS: &str = "127.0.0.1:8750";
 /// Longest tag prefix: Zendesk tags stay short enough to read in views.
 pub const MAX_TAG_PREFIX_CHARS: usize = 40;
 
@@ -37,6 +42,9 @@ pub enum SettingKey {
     /// notifications rather than the platform (comma-separated, e.g. `email`; empty: the platform delivers
     /// every channel). The setup checklist holds Zendesk's requester-notifying triggers to it.
     ZendeskDelivers,
+    /// `listen-address`: where the relay the console hosts listens (`IP:port`, default `127.0.0.1:8750`).
+    /// Unless `public-url` is set, the public URL is this address.
+    ListenAddress,
 }
 
 impl SettingKey {
@@ -48,6 +56,7 @@ impl SettingKey {
         SettingKey::LlmUrl,
         SettingKey::LlmModel,
         SettingKey::ZendeskDelivers,
+        SettingKey::ListenAddress,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +68,7 @@ impl SettingKey {
             SettingKey::LlmUrl => "llm-url",
             SettingKey::LlmModel => "llm-model",
             SettingKey::ZendeskDelivers => "zendesk-delivers",
+            SettingKey::ListenAddress => "listen-address",
         }
     }
 
@@ -75,7 +85,7 @@ impl SettingKey {
 /// Why a setting could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url or llm-model")]
+    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url, llm-model or listen-address")]
     UnknownKey(String),
     #[error("{key}: {why}")]
     Invalid { key: &'static str, why: String },
@@ -119,14 +129,31 @@ impl Settings {
         }
     }
 
-    /// The base of "View session" links.
+    /// The base of "View session" links and of the webhook URL: the setting, else the relay's own address.
     pub fn public_url(&self) -> Result<Url, StoreError> {
-        let value = self
-            .store
-            .setting(SettingKey::PublicUrl.as_str())?
-            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+        let value = match self.store.setting(SettingKey::PublicUrl.as_str())? {
+            Some(value) => value,
+            None => local_url(self.listen_address()?),
+        };
         validate_url(&value)
             .map_err(|why| StoreError::Corrupt(format!("setting public-url = {value:?}: {why}")))
+    }
+
+    /// Whether the public URL is the relay's own address (no `public-url` set).
+    pub fn public_url_is_local_default(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .setting(SettingKey::PublicUrl.as_str())?
+            .is_none())
+    }
+
+    /// Where the relay the console hosts listens (default `127.0.0.1:8750`).
+    pub fn listen_address(&self) -> Result<SocketAddr, StoreError> {
+        match self.store.setting(SettingKey::ListenAddress.as_str())? {
+            None => validate_listen(DEFAULT_LISTEN_ADDRESS),
+            Some(value) => validate_listen(&value),
+        }
+        .map_err(|why| StoreError::Corrupt(format!("setting listen-address: {why}")))
     }
 
     /// The AI platform's outbound endpoint, when one is set.
@@ -191,6 +218,7 @@ impl Settings {
             SettingKey::LlmUrl => self.llm_url()?.map(String::from).unwrap_or_default(),
             SettingKey::LlmModel => self.llm_model()?.unwrap_or_default(),
             SettingKey::ZendeskDelivers => channels_text(&self.zendesk_delivers()?),
+            SettingKey::ListenAddress => self.listen_address()?.to_string(),
         })
     }
 
@@ -212,6 +240,7 @@ impl Settings {
             SettingKey::LlmUrl => validate_llm_url(value).map_err(invalid)?.to_string(),
             SettingKey::LlmModel => validate_model(value).map_err(invalid)?,
             SettingKey::ZendeskDelivers => channels_text(&parse_channels(value).map_err(invalid)?),
+            SettingKey::ListenAddress => validate_listen(value).map_err(invalid)?.to_string(),
         };
         self.store.set_setting(key.as_str(), &stored)?;
         Ok(stored)
@@ -238,6 +267,31 @@ fn validate_prefix(value: &str) -> Result<String, String> {
             "{value:?} is not a tag prefix: use 1 to {MAX_TAG_PREFIX_CHARS} lowercase letters, digits, `_` or `-`, like opencx"
         ))
     }
+}
+
+/// `IP:port`, port 1 to 65535: the relay's address must stay the same from one start to the next, because the
+/// webhook URL Zendesk calls is built on it (port 0 would pick a new one each time).
+fn validate_listen(value: &str) -> Result<SocketAddr, String> {
+    let value = value.trim();
+    let address: SocketAddr = value.parse().map_err(|_| {
+        format!("{value:?} is not an address to listen on: use IP:port, such as 127.0.0.1:8750")
+    })?;
+    if address.port() == 0 {
+        return Err(format!(
+            "{value:?} has port 0: pick a fixed port, such as 127.0.0.1:8750, since the webhook URL is built on it"
+        ));
+    }
+    Ok(address)
+}
+
+/// The relay's own address as a URL; an address that listens on every interface is reached on loopback here.
+fn local_url(address: SocketAddr) -> String {
+    let ip = match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, address.port()))
 }
 
 /// Who sends a rep's reply to the customer on a channel.
@@ -375,6 +429,11 @@ mod tests {
             ("zendesk-delivers", "SMS, email,sms", Some("email,sms")),
             ("zendesk-delivers", "", Some("")),
             ("zendesk-delivers", "fax", None),
+            ("listen-address", " 127.0.0.1:8751 ", Some("127.0.0.1:8751")),
+            ("listen-address", "0.0.0.0:8752", Some("0.0.0.0:8752")),
+            ("listen-address", "127.0.0.1:0", None),
+            ("listen-address", "localhost:8750", None),
+            ("listen-address", "8750", None),
         ];
         for (key, value, expected) in table {
             let key = SettingKey::parse(key).unwrap_or_else(|e| panic!("{e}"));
@@ -395,5 +454,36 @@ mod tests {
             SettingKey::parse("colour"),
             Err(SettingsError::UnknownKey(_))
         ));
+    }
+
+    #[test]
+    fn the_public_url_is_the_relays_own_address_until_one_is_set() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let settings = Settings::new(Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}")));
+        let public = |settings: &Settings| settings.public_url().map(String::from).ok();
+        assert_eq!(public(&settings).as_deref(), Some("http://127.0.0.1:8750/"));
+        assert_eq!(
+            public(&settings).as_deref(),
+            Some(&*format!("{DEFAULT_PUBLIC_URL}/"))
+        );
+        for (listen, shown) in [
+            ("127.0.0.1:9123", "http://127.0.0.1:9123/"),
+            ("0.0.0.0:9124", "http://127.0.0.1:9124/"),
+            ("[::]:9125", "http://[::1]:9125/"),
+        ] {
+            settings
+                .set(SettingKey::ListenAddress, listen)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(public(&settings).as_deref(), Some(shown), "{listen}");
+            assert_eq!(settings.public_url_is_local_default().ok(), Some(true));
+        }
+        settings
+            .set(SettingKey::PublicUrl, "https://relay.example.com")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            public(&settings).as_deref(),
+            Some("https://relay.example.com/")
+        );
+        assert_eq!(settings.public_url_is_local_default().ok(), Some(false));
     }
 }

@@ -9,7 +9,9 @@
 //! - [`worker`]: stored deliveries -> the reps' public replies, read from the API -> agent turns.
 //! - [`outbound`]: each reply to the AI platform's endpoint, signed, retried, dead-lettered.
 //! - [`metrics`]: what `/metrics` shows.
+//! - [`console`]: what the relay console shows (the URL, redacted unless asked for; the deliveries).
 
+pub mod console;
 pub mod keys;
 pub mod metrics;
 pub mod outbound;

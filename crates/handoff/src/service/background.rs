@@ -1,5 +1,7 @@
 //! The handoff queue worked inside the console's own process while it is connected, so a handoff asked for in
-//! the window (or by anything else on the data folder) becomes a ticket without a `handoff serve` running.
+//! the window (or by anything else on the data folder) becomes a ticket without a `handoff serve` running. With
+//! the handoff worker's seat go the other two workers `handoff serve` runs: the reply worker (stored deliveries
+//! -> the reps' replies on their sessions) and the outbound queue to the AI platform.
 //!
 //! The worker takes its seat with [`WorkerSeat::IfFree`]: when `handoff serve` already works the queue of this
 //! data folder, it keeps it, and the console only looks again every [`TAKE_OVER_EVERY`], so the queue is never
@@ -14,11 +16,15 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{Service, ServiceError, WorkerSeat};
+use super::{spawn_reply_work, Service, ServiceError, WorkerSeat};
+use crate::api::ApiState;
 use crate::clock::Clock;
 use crate::handoff::{FieldValues, NoFieldValues, SessionLinks, Worker, WorkerError};
 use crate::profile::Profile;
+use crate::relay::outbound::Outbound;
+use crate::relay::worker::ReplyWorker;
 use crate::session::Sessions;
+use crate::settings::Settings;
 
 /// How often the console looks whether the seat another process held is free again, or retries after the
 /// worker stopped on an error.
@@ -52,6 +58,9 @@ pub struct Background {
     /// starts at once.
     sessions: Mutex<Sessions>,
     work: Arc<Mutex<QueueWork>>,
+    /// What a server of the console serves while connected: the sessions API and the webhook endpoint of the
+    /// connection the workers run for, whose deliveries wake this reply worker. `None` while not connected.
+    api: Mutex<Option<ApiState>>,
     running: tokio::sync::Mutex<Option<Running>>,
 }
 
@@ -73,6 +82,7 @@ impl Background {
             take_over_every: TAKE_OVER_EVERY,
             sessions: Mutex::new(sessions),
             work: Arc::new(Mutex::new(QueueWork::Idle)),
+            api: Mutex::new(None),
             running: tokio::sync::Mutex::new(None),
         }
     }
@@ -98,6 +108,7 @@ impl Background {
             previous.stop().await;
         }
         self.reset_sessions();
+        self.set_api(None);
         let service = match Service::open(
             &self.profile,
             &self.clock,
@@ -129,6 +140,7 @@ impl Background {
         self.set(now.clone());
         *self.sessions.lock().unwrap_or_else(PoisonError::into_inner) =
             service.state.sessions.clone();
+        self.set_api(Some(service.state.clone()));
         let (stop, stopped) = watch::channel(false);
         let seat = Seat {
             store: self.profile.store().clone(),
@@ -138,6 +150,9 @@ impl Background {
             fields: self.fields.clone(),
             every: self.take_over_every,
             work: self.work.clone(),
+            replies: service.replies,
+            outbound: service.outbound,
+            settings: service.settings,
         };
         let task = tokio::spawn(seat.work(service.worker, stopped));
         *running = Some(Running { stop, task });
@@ -150,7 +165,21 @@ impl Background {
             running.stop().await;
         }
         self.reset_sessions();
+        self.set_api(None);
         self.set(QueueWork::Idle);
+    }
+
+    /// What a server hosted beside the workers serves (the sessions API and the webhook endpoint), while
+    /// connected.
+    pub fn api(&self) -> Option<ApiState> {
+        self.api
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_api(&self, api: Option<ApiState>) {
+        *self.api.lock().unwrap_or_else(PoisonError::into_inner) = api;
     }
 
     /// Who works the queue now.
@@ -202,6 +231,10 @@ struct Seat {
     fields: Option<Arc<dyn FieldValues>>,
     every: Duration,
     work: Arc<Mutex<QueueWork>>,
+    /// The reply worker the relay endpoint wakes, and the outbound queue: they run while the seat is held.
+    replies: ReplyWorker,
+    outbound: Outbound,
+    settings: Settings,
 }
 
 impl Seat {
@@ -236,12 +269,24 @@ impl Seat {
                 }
             };
             self.set(QueueWork::Here);
+            // The reply worker and the outbound queue stop with the handoff worker: one seat for all three.
+            let (replies_stop, replies_stopped) = watch::channel(false);
+            let reply_tasks = spawn_reply_work(
+                self.replies.clone(),
+                self.outbound.clone(),
+                self.settings.clone(),
+                &replies_stopped,
+            );
             let mut stop = stopped.clone();
             let ran = worker
                 .run(async move {
                     let _ = stop.wait_for(|stop| *stop).await;
                 })
                 .await;
+            let _ = replies_stop.send(true);
+            for task in reply_tasks {
+                let _ = task.await;
+            }
             drop(worker);
             if *stopped.borrow() {
                 return;

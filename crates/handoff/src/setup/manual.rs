@@ -10,9 +10,11 @@ use url::Url;
 use super::{spec, SetupError, Target};
 use crate::clock::Clock;
 use crate::connect::Connection;
+use crate::oauth::browser::{Browser, BrowserError};
 use crate::profile::Profile;
 use crate::relay::keys::RelaySecrets;
 use crate::relay::payload::TRIGGER_BODY;
+use crate::relay::url::redacted;
 
 /// Admin Center's webhooks page, under the account's host.
 pub const WEBHOOKS_PAGE: &str = "/admin/apps-integrations/webhooks/webhooks";
@@ -24,6 +26,27 @@ pub const TRIGGERS_PAGE: &str = "/admin/objects-rules/rules/triggers";
 pub struct Field {
     pub label: &'static str,
     pub value: String,
+    /// The value is a credential (the signed webhook URL): shown redacted until the admin reveals it.
+    pub secret: bool,
+}
+
+impl Field {
+    fn plain(label: &'static str, value: impl Into<String>) -> Field {
+        Field {
+            label,
+            value: value.into(),
+            secret: false,
+        }
+    }
+
+    /// The value as shown before a reveal: a secret one redacted.
+    pub fn shown(&self) -> String {
+        if self.secret {
+            redacted(&self.value)
+        } else {
+            self.value.clone()
+        }
+    }
 }
 
 /// One step of the guide.
@@ -94,28 +117,18 @@ pub fn guide(connection: &Connection, webhook_url: Option<&str>) -> Result<Manua
                 .to_owned(),
             open: Some(webhooks),
             fields: vec![
-                Field {
-                    label: "Name",
-                    value: spec::WEBHOOK_NAME.to_owned(),
+                Field::plain("Name", spec::WEBHOOK_NAME.to_owned()),
+                match webhook_url {
+                    Some(url) => Field {
+                        label: "Endpoint URL",
+                        value: url.to_owned(),
+                        secret: true,
+                    },
+                    None => Field::plain("Endpoint URL", "(start the relay once to make the URL)"),
                 },
-                Field {
-                    label: "Endpoint URL",
-                    value: webhook_url
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| "(start the relay once to make the URL)".to_owned()),
-                },
-                Field {
-                    label: "Request method",
-                    value: spec::METHOD.to_owned(),
-                },
-                Field {
-                    label: "Request format",
-                    value: "JSON".to_owned(),
-                },
-                Field {
-                    label: "Authentication",
-                    value: "None (the URL is signed)".to_owned(),
-                },
+                Field::plain("Request method", spec::METHOD.to_owned()),
+                Field::plain("Request format", "JSON".to_owned()),
+                Field::plain("Authentication", "None (the URL is signed)".to_owned()),
             ],
         },
         ManualStep {
@@ -127,26 +140,11 @@ pub fn guide(connection: &Connection, webhook_url: Option<&str>) -> Result<Manua
                 .to_owned(),
             open: Some(triggers),
             fields: vec![
-                Field {
-                    label: "Trigger name",
-                    value: spec::TRIGGER_TITLE.to_owned(),
-                },
-                Field {
-                    label: "Condition 1",
-                    value: "Ticket | Is | Updated".to_owned(),
-                },
-                Field {
-                    label: "Condition 2",
-                    value: "Comment | Is | Public".to_owned(),
-                },
-                Field {
-                    label: "Action",
-                    value: format!("Notify by → Active webhook → {}", spec::WEBHOOK_NAME),
-                },
-                Field {
-                    label: "JSON body",
-                    value: TRIGGER_BODY.to_owned(),
-                },
+                Field::plain("Trigger name", spec::TRIGGER_TITLE.to_owned()),
+                Field::plain("Condition 1", "Ticket | Is | Updated".to_owned()),
+                Field::plain("Condition 2", "Comment | Is | Public".to_owned()),
+                Field::plain("Action", format!("Notify by → Active webhook → {}", spec::WEBHOOK_NAME)),
+                Field::plain("JSON body", TRIGGER_BODY.to_owned()),
             ],
         },
         ManualStep {
@@ -163,6 +161,35 @@ pub fn guide(connection: &Connection, webhook_url: Option<&str>) -> Result<Manua
         steps,
         demo: connection.demo,
     })
+}
+
+/// Why an Admin Center page did not open.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenPageError {
+    #[error("not connected to Zendesk: connect first, so the pages are the account's own")]
+    NotConnected,
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("the browser did not open {url}: {error}; open it by hand")]
+    Browser { url: String, error: BrowserError },
+}
+
+/// Opens `link` in the system browser, once it is checked to be an Admin Center page of the connected account
+/// ([`admin_link`]): the window names a page, the core decides whether it may be opened.
+pub fn open_admin_page(
+    profile: &Profile,
+    link: &str,
+    browser: &dyn Browser,
+) -> Result<Url, OpenPageError> {
+    let connection = profile.connection()?.ok_or(OpenPageError::NotConnected)?;
+    let url = admin_link(&connection, link)?;
+    browser.open(&url).map_err(|error| OpenPageError::Browser {
+        url: url.to_string(),
+        error,
+    })?;
+    Ok(url)
 }
 
 /// The guide for the saved connection, with the relay's current webhook URL (its first key is made when there
@@ -233,6 +260,24 @@ mod tests {
             value("Endpoint URL"),
             "https://relay.example/zendesk/o/k1.tag"
         );
+        let secret: Vec<&str> = guide
+            .steps
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| f.secret)
+            .map(|f| f.label)
+            .collect();
+        assert_eq!(secret, ["Endpoint URL"], "only the URL is a credential");
+        let tag = "A".repeat(39) + "wxyz";
+        let url = format!("https://relay.example/zendesk/o/k1.{tag}");
+        let guide = super::guide(&connection("acme"), Some(&url)).unwrap_or_else(|e| panic!("{e}"));
+        let endpoint = guide.steps[0]
+            .fields
+            .iter()
+            .find(|f| f.label == "Endpoint URL")
+            .unwrap_or_else(|| panic!("no endpoint"));
+        assert_eq!(endpoint.value, url);
+        assert_eq!(endpoint.shown(), "https://relay.example/zendesk/o/k1.…wxyz");
         assert_eq!(value("Request method"), "POST");
         assert_eq!(value("Request format"), "JSON");
         assert!(value("Authentication").starts_with("None"));

@@ -11,6 +11,7 @@ mod connect;
 mod crash;
 mod fields;
 mod handoffs;
+mod host;
 mod keychain;
 mod messages;
 mod oauth;
