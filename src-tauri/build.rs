@@ -17,6 +17,18 @@ const COMMANDS: &[&str] = &[
     "get_session",
     "open_ticket",
     "start_test_conversation",
+    "relay_overview",
+    "start_relay",
+    "stop_relay",
+    "set_listen_address",
+    "reveal_webhook_url",
+    "copy_webhook_url",
+    "setup_checklist",
+    "run_setup",
+    "manual_setup",
+    "open_admin_page",
+    "copy_text",
+    "status_bar",
 ];
 
 fn main() {

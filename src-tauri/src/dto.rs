@@ -6,8 +6,13 @@ use handoff::connect::{
     Check, ConnectInput, Connection, OAuthConnectInput, OAuthDetails, UserSummary, VerifyReport,
 };
 use handoff::oauth::GrantKind;
-use handoff::service::QueueWork;
+use handoff::relay::console::Overview;
+use handoff::service::{QueueWork, RelayState};
 use handoff::session::{Contact, HandoffAccepted, HandoffState, Session, SessionSummary};
+use handoff::setup::checklist::{Checklist, Item, Summary};
+use handoff::setup::manual::ManualGuide;
+use handoff::setup::{SetupEvent, SetupReport, Step};
+use handoff::store::DeliveryRow;
 use handoff::subdomain::Subdomain;
 use handoff::SecretString;
 use jiff::Timestamp;
@@ -487,6 +492,329 @@ impl From<&HandoffAccepted> for TestConversationView {
     fn from(accepted: &HandoffAccepted) -> Self {
         TestConversationView {
             session_id: accepted.session_id.to_string(),
+        }
+    }
+}
+
+/// The relay's server: `running` at `address`, `stopped`, or `failed` with the reason and what to do.
+#[derive(Debug, Serialize)]
+pub struct RelayStateView {
+    state: &'static str,
+    address: Option<String>,
+    reason: Option<String>,
+}
+
+impl From<&RelayState> for RelayStateView {
+    fn from(relay: &RelayState) -> Self {
+        let (state, address, reason) = match relay {
+            RelayState::Stopped => ("stopped", None, None),
+            RelayState::Running { address } => ("running", Some(address.to_string()), None),
+            RelayState::Failed { reason } => ("failed", None, Some(reason.clone())),
+        };
+        RelayStateView {
+            state,
+            address,
+            reason,
+        }
+    }
+}
+
+/// One delivery Zendesk made to the relay: when, the verdict (or why it was refused), the ticket, what became of it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    id: i64,
+    received_at: String,
+    /// `accepted` or `rejected`.
+    verdict: String,
+    /// Why it was refused.
+    reason: Option<String>,
+    signed: bool,
+    ticket_id: Option<u64>,
+    /// `queued`, `done`, `failed`, `not_ours`, `unreadable`, `rejected`...
+    state: String,
+    outcome: Option<String>,
+    /// How many times Zendesk sent the same invocation again.
+    duplicates: i64,
+}
+
+impl From<&DeliveryRow> for DeliveryView {
+    fn from(row: &DeliveryRow) -> Self {
+        DeliveryView {
+            id: row.id,
+            received_at: row.received_at.clone(),
+            verdict: row.verdict.clone(),
+            reason: row.reason.clone(),
+            signed: row.signed,
+            ticket_id: row.ticket_id,
+            state: row.state.clone(),
+            outcome: row.outcome.clone(),
+            duplicates: row.duplicates,
+        }
+    }
+}
+
+/// The Relay screen's top half. The webhook URL is redacted: `reveal_webhook_url` gives it whole, on demand.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelayView {
+    relay: RelayStateView,
+    listen_address: String,
+    public_url: String,
+    /// No public URL is set: it is the listen address, which only this machine can reach.
+    public_url_is_local: bool,
+    webhook_url: Option<String>,
+    /// Why the URL could not be made (the keychain), instead of the URL.
+    webhook_url_error: Option<String>,
+    /// Newest first.
+    deliveries: Vec<DeliveryView>,
+    queue: QueueView,
+}
+
+impl RelayView {
+    pub fn new(overview: &Overview, relay: &RelayState, queue: &QueueWork) -> Self {
+        RelayView {
+            relay: RelayStateView::from(relay),
+            listen_address: overview.listen_address.to_string(),
+            public_url: overview
+                .public_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
+            public_url_is_local: overview.public_url_is_local_default,
+            webhook_url: overview.webhook_url.as_ref().ok().cloned(),
+            webhook_url_error: overview.webhook_url.as_ref().err().map(|e| e.to_string()),
+            deliveries: overview.deliveries.iter().map(DeliveryView::from).collect(),
+            queue: QueueView::from(queue),
+        }
+    }
+}
+
+/// The checklist's counts.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryView {
+    ok: usize,
+    warning: usize,
+    failing: usize,
+    unknown: usize,
+    zendesk_unreachable: bool,
+    refreshed_at: String,
+}
+
+impl SummaryView {
+    pub fn new(summary: &Summary, refreshed_at: Timestamp) -> Self {
+        SummaryView {
+            ok: summary.ok,
+            warning: summary.warning,
+            failing: summary.failing,
+            unknown: summary.unknown,
+            zendesk_unreachable: summary.zendesk_unreachable,
+            refreshed_at: refreshed_at.to_string(),
+        }
+    }
+}
+
+/// What fixes an item: its id (`setup`, `setup:trigger`, `serve`, `config:public-url`, ...), the terminal
+/// command that does the same, and the setup scope when setup performs it.
+#[derive(Debug, Serialize)]
+pub struct FixView {
+    id: &'static str,
+    command: &'static str,
+    scope: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChecklistItemView {
+    id: &'static str,
+    label: &'static str,
+    /// `ok`, `warning`, `failing` or `unknown`.
+    state: &'static str,
+    evidence: String,
+    fix: Option<FixView>,
+}
+
+impl From<&Item> for ChecklistItemView {
+    fn from(item: &Item) -> Self {
+        ChecklistItemView {
+            id: item.id.as_str(),
+            label: item.id.label(),
+            state: item.state.as_str(),
+            evidence: item.evidence.clone(),
+            fix: item.fix.map(|fix| FixView {
+                id: fix.as_str(),
+                command: fix.command(),
+                scope: fix.scope().map(|scope| scope.as_str()),
+            }),
+        }
+    }
+}
+
+/// The live checklist, in the order it is shown.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChecklistView {
+    items: Vec<ChecklistItemView>,
+    summary: SummaryView,
+    refreshed_at: String,
+}
+
+impl From<&Checklist> for ChecklistView {
+    fn from(checklist: &Checklist) -> Self {
+        ChecklistView {
+            items: checklist
+                .items
+                .iter()
+                .map(ChecklistItemView::from)
+                .collect(),
+            summary: SummaryView::new(&checklist.summary(), checklist.refreshed_at),
+            refreshed_at: checklist.refreshed_at.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepView {
+    action: &'static str,
+    summary: String,
+    writes_zendesk: bool,
+}
+
+impl From<&Step> for StepView {
+    fn from(step: &Step) -> Self {
+        StepView {
+            action: step.action(),
+            summary: step.summary.clone(),
+            writes_zendesk: step.writes_zendesk(),
+        }
+    }
+}
+
+/// What a setup run reports while it runs: reading the account, the plan, each step running/done/failed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SetupEventView {
+    Reading,
+    Planned {
+        steps: Vec<StepView>,
+    },
+    Step {
+        index: usize,
+        state: &'static str,
+        detail: String,
+    },
+}
+
+impl From<&SetupEvent> for SetupEventView {
+    fn from(event: &SetupEvent) -> Self {
+        match event {
+            SetupEvent::Reading => SetupEventView::Reading,
+            SetupEvent::Planned(steps) => SetupEventView::Planned {
+                steps: steps.iter().map(StepView::from).collect(),
+            },
+            SetupEvent::Step {
+                index,
+                state,
+                detail,
+            } => SetupEventView::Step {
+                index: *index,
+                state: state.as_str(),
+                detail: detail.clone(),
+            },
+        }
+    }
+}
+
+/// What a setup run did. The URL it pointed the webhook at is not here: the checklist shows it redacted.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupReportView {
+    scope: &'static str,
+    changed: bool,
+    steps: Vec<StepView>,
+    done: Vec<String>,
+}
+
+impl From<&SetupReport> for SetupReportView {
+    fn from(report: &SetupReport) -> Self {
+        SetupReportView {
+            scope: report.scope.as_str(),
+            changed: report.changed_zendesk(),
+            steps: report.steps.iter().map(StepView::from).collect(),
+            done: report.done.clone(),
+        }
+    }
+}
+
+/// One value of the manual guide, as shown: a credential (the webhook URL) redacted until revealed.
+#[derive(Debug, Serialize)]
+pub struct ManualFieldView {
+    label: &'static str,
+    value: String,
+    secret: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ManualStepView {
+    title: &'static str,
+    instruction: String,
+    /// The Admin Center page the step starts on (`open_admin_page` opens it).
+    open: Option<String>,
+    fields: Vec<ManualFieldView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ManualGuideView {
+    steps: Vec<ManualStepView>,
+    /// The sandbox has no Admin Center: the links lead to a real account's pages of the same name.
+    demo: bool,
+}
+
+impl From<&ManualGuide> for ManualGuideView {
+    fn from(guide: &ManualGuide) -> Self {
+        ManualGuideView {
+            steps: guide
+                .steps
+                .iter()
+                .map(|step| ManualStepView {
+                    title: step.title,
+                    instruction: step.instruction.clone(),
+                    open: step.open.as_ref().map(|url| url.to_string()),
+                    fields: step
+                        .fields
+                        .iter()
+                        .map(|field| ManualFieldView {
+                            label: field.label,
+                            value: field.shown(),
+                            secret: field.secret,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            demo: guide.demo,
+        }
+    }
+}
+
+/// The status bar: the relay, who sends handoffs, and the last checklist's counts (`None` before the first).
+#[derive(Debug, Serialize)]
+pub struct StatusBarView {
+    relay: RelayStateView,
+    queue: QueueView,
+    checklist: Option<SummaryView>,
+}
+
+impl StatusBarView {
+    pub fn new(
+        relay: &RelayState,
+        queue: &QueueWork,
+        checklist: Option<&(Summary, Timestamp)>,
+    ) -> Self {
+        StatusBarView {
+            relay: RelayStateView::from(relay),
+            queue: QueueView::from(queue),
+            checklist: checklist.map(|(summary, at)| SummaryView::new(summary, *at)),
         }
     }
 }

@@ -3,7 +3,12 @@
 use handoff::demo::DemoError;
 use handoff::fields::FieldsError;
 use handoff::handoff::TicketPageError;
+use handoff::relay::keys::RelayKeyError;
+use handoff::service::HostError;
 use handoff::session::SessionError;
+use handoff::settings::SettingsError;
+use handoff::setup::manual::OpenPageError;
+use handoff::setup::SetupError;
 use handoff::store::StoreError;
 use handoff::ConnectError;
 use serde::Serialize;
@@ -119,6 +124,74 @@ impl From<TicketPageError> for CommandError {
             }
             failed @ TicketPageError::Browser { .. } => CommandError::new(Code::Internal, failed),
         }
+    }
+}
+
+impl From<RelayKeyError> for CommandError {
+    fn from(error: RelayKeyError) -> Self {
+        let code = match &error {
+            RelayKeyError::Store(_) => Code::Storage,
+            RelayKeyError::Keychain(_) => Code::KeychainUnavailable,
+            // A key the keychain holds but the relay cannot use: the message says to rotate it.
+            RelayKeyError::Weak(_) | RelayKeyError::Missing(_) | RelayKeyError::Unreadable(_) => {
+                Code::Internal
+            }
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<HostError> for CommandError {
+    fn from(error: HostError) -> Self {
+        let code = match &error {
+            HostError::NotConnected => Code::NotConnected,
+            // The address is the admin's setting: the message says how to change it.
+            HostError::AddressInUse { .. } | HostError::Listen { .. } => Code::InvalidInput,
+            HostError::Store(_) => Code::Storage,
+            HostError::Workers(_) => Code::Internal,
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<SettingsError> for CommandError {
+    fn from(error: SettingsError) -> Self {
+        match error {
+            SettingsError::Store(inner) => inner.into(),
+            invalid => CommandError::new(Code::InvalidInput, invalid),
+        }
+    }
+}
+
+impl From<SetupError> for CommandError {
+    fn from(error: SetupError) -> Self {
+        let code = match &error {
+            SetupError::NotConnected | SetupError::ReconnectRequired(_) => Code::NotConnected,
+            SetupError::Zendesk { .. } => Code::Zendesk,
+            SetupError::NeedsWebhook(_) | SetupError::Link(_) => Code::InvalidInput,
+            SetupError::Store(_) => Code::Storage,
+            SetupError::Keychain(_) => Code::KeychainUnavailable,
+            SetupError::Connect(_) | SetupError::Keys(_) => {
+                return match error {
+                    SetupError::Connect(inner) => inner.into(),
+                    SetupError::Keys(inner) => inner.into(),
+                    other => CommandError::new(Code::Internal, other),
+                }
+            }
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<OpenPageError> for CommandError {
+    fn from(error: OpenPageError) -> Self {
+        let code = match &error {
+            OpenPageError::NotConnected => Code::NotConnected,
+            OpenPageError::Link(_) => Code::InvalidInput,
+            OpenPageError::Store(_) => Code::Storage,
+            OpenPageError::Browser { .. } => Code::Internal,
+        };
+        CommandError::new(code, error)
     }
 }
 

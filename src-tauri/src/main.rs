@@ -8,6 +8,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod browser;
+mod clipboard;
 mod commands;
 mod dto;
 mod error;
@@ -52,6 +53,8 @@ fn run() -> Result<(), String> {
         // Registered for its Rust API only (OAuth sign-in opens the browser from Rust); the capability grants
         // the window none of its commands.
         .plugin(tauri_plugin_opener::init())
+        // The same for the clipboard: copy buttons write from Rust; the window is granted none of its commands.
+        .plugin(tauri_plugin_clipboard_manager::init())
         .manage(app_state);
     let app = commands::register(builder)?
         .build(tauri::generate_context!())

@@ -5,7 +5,9 @@ use handoff::demo::{Autostart, Demo};
 use handoff::keychain::SecretStoreKind;
 use handoff::oauth::sign_in::SignInSlot;
 use handoff::profile::{self, Profile};
-use handoff::service::Background;
+use handoff::service::Host;
+use handoff::setup::checklist::Summary;
+use jiff::Timestamp;
 use tokio::sync::Mutex;
 
 pub struct AppState {
@@ -16,8 +18,11 @@ pub struct AppState {
     pub demo: Mutex<Option<Demo>>,
     /// The sign-in waiting for the browser, so the Cancel button can end it.
     pub sign_in: SignInSlot,
-    /// The handoff queue's worker, run in this process while connected; restarted when the connection changes.
-    pub background: Background,
+    /// The workers (handoff queue, replies, outbound), run in this process while connected, and the relay's
+    /// server once started on the Relay screen; both restarted when the connection changes.
+    pub host: Host,
+    /// The last checklist's counts and when they were taken, for the status bar on every screen.
+    pub checklist: std::sync::Mutex<Option<(Summary, Timestamp)>>,
 }
 
 impl AppState {
@@ -32,7 +37,8 @@ impl AppState {
         let profile = Profile::open(&data_dir, secret_store).map_err(|error| error.to_string())?;
         let clock = Clock::from_env()?;
         Ok(AppState {
-            background: Background::new(profile.clone(), clock.clone()),
+            host: Host::new(profile.clone(), clock.clone()),
+            checklist: std::sync::Mutex::new(None),
             profile,
             clock,
             demo: Mutex::new(None),
@@ -40,14 +46,35 @@ impl AppState {
         })
     }
 
-    /// A connection was saved (Verify & Save, sign-in, the sandbox) or found at start-up: the handoff worker
-    /// restarts signed in as it. A failure leaves the connection saved; the Relay screen shows why handoffs
-    /// are not being sent.
+    /// A connection was saved (Verify & Save, sign-in, the sandbox) or found at start-up: the workers restart
+    /// signed in as it (and the relay, if it runs). A failure leaves the connection saved; the Relay screen
+    /// shows why handoffs are not being sent. The last checklist was about the old connection: it is dropped.
     pub async fn connection_changed(&self) {
-        match self.background.start().await {
+        *self
+            .checklist
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        match self.host.connection_changed().await {
             Ok(work) => tracing::info!(?work, "handoff queue"),
             Err(error) => tracing::warn!(%error, "the handoff worker did not start"),
         }
+    }
+}
+
+impl AppState {
+    /// Keeps the counts of the checklist just refreshed, for the status bar.
+    pub fn remember_checklist(&self, summary: Summary, at: Timestamp) {
+        *self
+            .checklist
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((summary, at));
+    }
+
+    pub fn last_checklist(&self) -> Option<(Summary, Timestamp)> {
+        *self
+            .checklist
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -71,11 +98,11 @@ pub fn start_background(runtime: &tokio::runtime::Runtime, state: &AppState) {
     runtime.block_on(state.connection_changed());
 }
 
-/// Stops the handoff worker as the app exits: the Zendesk calls in flight finish and its seat is released, so a
-/// `handoff serve` started next takes the queue at once.
+/// Stops the relay and the workers as the app exits: requests and Zendesk calls in flight finish, the port and
+/// the workers' seat are released, so a `handoff serve` started next takes over at once.
 pub fn stop_background(state: &AppState) {
-    tauri::async_runtime::block_on(state.background.stop());
-    tracing::info!("stopped the handoff worker");
+    tauri::async_runtime::block_on(state.host.stop());
+    tracing::info!("stopped the relay and the workers");
 }
 
 /// A token refresh the last run did not finish is resolved before the window asks for the connection: the

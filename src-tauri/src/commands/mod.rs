@@ -2,7 +2,10 @@
 
 pub mod connect;
 pub mod fields;
+pub mod relay;
 pub mod sessions;
+pub mod setup;
+pub mod status;
 
 use tauri::ipc::Invoke;
 
@@ -30,6 +33,18 @@ pub fn register(builder: Builder<Wry>) -> Result<Builder<Wry>, String> {
             sessions::get_session,
             sessions::open_ticket,
             sessions::start_test_conversation,
+            relay::relay_overview,
+            relay::start_relay,
+            relay::stop_relay,
+            relay::set_listen_address,
+            relay::reveal_webhook_url,
+            relay::copy_webhook_url,
+            setup::setup_checklist,
+            setup::run_setup,
+            setup::manual_setup,
+            setup::open_admin_page,
+            setup::copy_text,
+            status::status_bar,
         ],
     )
 }

@@ -19,9 +19,9 @@ const LIST_LIMIT: usize = 100;
 #[tauri::command(async)]
 #[instrument(skip(state), err(Debug))]
 pub async fn list_sessions(state: State<'_, AppState>) -> Result<SessionsView, CommandError> {
-    let sessions = state.background.sessions();
+    let sessions = state.host.sessions();
     let lines = blocking(move || sessions.list(LIST_LIMIT)).await?;
-    Ok(SessionsView::new(&lines, &state.background.work()))
+    Ok(SessionsView::new(&lines, &state.host.work()))
 }
 
 /// One session with its transcript.
@@ -31,7 +31,7 @@ pub async fn get_session(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<SessionView, CommandError> {
-    let sessions = state.background.sessions();
+    let sessions = state.host.sessions();
     let session =
         blocking(move || handoff::session::SessionId::parse(&id).and_then(|id| sessions.get(id)))
             .await?;
@@ -47,7 +47,7 @@ pub async fn open_ticket(
     state: State<'_, AppState>,
     session_id: String,
 ) -> Result<(), CommandError> {
-    let (profile, sessions) = (state.profile.clone(), state.background.sessions());
+    let (profile, sessions) = (state.profile.clone(), state.host.sessions());
     let browser = SignInBrowser::from_env(TauriOpener(app));
     blocking(move || ticket_page::open(&profile, &sessions, &session_id, &browser).map(drop)).await
 }
@@ -58,7 +58,7 @@ pub async fn open_ticket(
 pub async fn start_test_conversation(
     state: State<'_, AppState>,
 ) -> Result<TestConversationView, CommandError> {
-    let sessions = state.background.sessions();
+    let sessions = state.host.sessions();
     let accepted =
         handoff::demo::start_test_conversation(&state.profile, &sessions, state.clock.now())
             .await?;

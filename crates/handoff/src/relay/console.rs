@@ -2,6 +2,10 @@
 //! webhook URL, whole only for copying or an explicit reveal and redacted everywhere else, and the deliveries,
 //! newest first.
 
+use std::net::SocketAddr;
+
+use url::Url;
+
 use super::keys::{RelayKeyError, RelaySecrets};
 use super::url::{redacted, webhook_url};
 use crate::clock::Clock;
@@ -31,4 +35,46 @@ pub fn recent_deliveries(profile: &Profile, limit: usize) -> Result<Vec<Delivery
     let mut rows = profile.store().recent_deliveries(0, limit.clamp(1, 1000))?;
     rows.reverse();
     Ok(rows)
+}
+
+/// What the Relay screen's top half shows besides the server's state.
+#[derive(Debug)]
+pub struct Overview {
+    /// Where the relay listens when started (the `listen-address` setting).
+    pub listen_address: SocketAddr,
+    pub public_url: Url,
+    /// No `public-url` is set: the public URL is the listen address, which only this machine can reach.
+    pub public_url_is_local_default: bool,
+    /// The webhook URL, redacted; or why it cannot be made (the keychain).
+    pub webhook_url: Result<String, RelayKeyError>,
+    /// Newest first.
+    pub deliveries: Vec<DeliveryRow>,
+}
+
+/// Reads the settings and the newest `limit` deliveries (on the blocking pool), and the redacted webhook URL.
+pub async fn overview(
+    profile: &Profile,
+    clock: &Clock,
+    limit: usize,
+) -> Result<Overview, StoreError> {
+    let reading = profile.clone();
+    let (listen_address, public_url, public_url_is_local_default, deliveries) = profile
+        .store()
+        .call(move |store| {
+            let settings = Settings::new(store.clone());
+            Ok((
+                settings.listen_address()?,
+                settings.public_url()?,
+                settings.public_url_is_local_default()?,
+                recent_deliveries(&reading, limit)?,
+            ))
+        })
+        .await?;
+    Ok(Overview {
+        listen_address,
+        public_url,
+        public_url_is_local_default,
+        webhook_url: redacted_webhook_url(profile, clock).await,
+        deliveries,
+    })
 }
