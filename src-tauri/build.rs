@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "start_relay",
     "stop_relay",
     "set_listen_address",
+    "webhook_url",
     "reveal_webhook_url",
     "copy_webhook_url",
     "setup_checklist",

@@ -554,7 +554,8 @@ impl From<&DeliveryRow> for DeliveryView {
     }
 }
 
-/// The Relay screen's top half. The webhook URL is redacted: `reveal_webhook_url` gives it whole, on demand.
+/// The Relay screen's top half, but the webhook URL (`webhook_url`, redacted; whole only through
+/// `reveal_webhook_url`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RelayView {
@@ -563,9 +564,6 @@ pub struct RelayView {
     public_url: String,
     /// No public URL is set: it is the listen address, which only this machine can reach.
     public_url_is_local: bool,
-    webhook_url: Option<String>,
-    /// Why the URL could not be made (the keychain), instead of the URL.
-    webhook_url_error: Option<String>,
     /// Newest first.
     deliveries: Vec<DeliveryView>,
     queue: QueueView,
@@ -582,8 +580,6 @@ impl RelayView {
                 .trim_end_matches('/')
                 .to_owned(),
             public_url_is_local: overview.public_url_is_local_default,
-            webhook_url: overview.webhook_url.as_ref().ok().cloned(),
-            webhook_url_error: overview.webhook_url.as_ref().err().map(|e| e.to_string()),
             deliveries: overview.deliveries.iter().map(DeliveryView::from).collect(),
             queue: QueueView::from(queue),
         }

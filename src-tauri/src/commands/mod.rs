@@ -37,6 +37,7 @@ pub fn register(builder: Builder<Wry>) -> Result<Builder<Wry>, String> {
             relay::start_relay,
             relay::stop_relay,
             relay::set_listen_address,
+            relay::webhook_url,
             relay::reveal_webhook_url,
             relay::copy_webhook_url,
             setup::setup_checklist,

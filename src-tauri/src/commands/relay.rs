@@ -14,11 +14,11 @@ use crate::state::AppState;
 /// How many deliveries the stream shows: the newest.
 const DELIVERIES_SHOWN: usize = 50;
 
-/// The relay's state, addresses, redacted URL and newest deliveries. The screen polls it while shown.
+/// The relay's state, addresses and newest deliveries. The screen polls it while shown.
 #[tauri::command(async)]
 #[instrument(skip(state), err(Debug))]
 pub async fn relay_overview(state: State<'_, AppState>) -> Result<RelayView, CommandError> {
-    let overview = console::overview(&state.profile, &state.clock, DELIVERIES_SHOWN).await?;
+    let overview = console::overview(&state.profile, DELIVERIES_SHOWN).await?;
     Ok(RelayView::new(
         &overview,
         &state.host.relay(),
@@ -51,6 +51,13 @@ pub async fn set_listen_address(
 ) -> Result<String, CommandError> {
     let settings = Settings::new(state.profile.store().clone());
     blocking(move || settings.set(SettingKey::ListenAddress, &address)).await
+}
+
+/// The webhook URL, redacted (the tag's last characters only), as the screen shows it until revealed.
+#[tauri::command(async)]
+#[instrument(skip(state), err(Debug))]
+pub async fn webhook_url(state: State<'_, AppState>) -> Result<String, CommandError> {
+    Ok(console::redacted_webhook_url(&state.profile, &state.clock).await?)
 }
 
 /// The whole webhook URL, for "Reveal". Its tag is a credential: this answer is the only place it is shown, and

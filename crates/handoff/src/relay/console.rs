@@ -45,18 +45,13 @@ pub struct Overview {
     pub public_url: Url,
     /// No `public-url` is set: the public URL is the listen address, which only this machine can reach.
     pub public_url_is_local_default: bool,
-    /// The webhook URL, redacted; or why it cannot be made (the keychain).
-    pub webhook_url: Result<String, RelayKeyError>,
     /// Newest first.
     pub deliveries: Vec<DeliveryRow>,
 }
 
-/// Reads the settings and the newest `limit` deliveries (on the blocking pool), and the redacted webhook URL.
-pub async fn overview(
-    profile: &Profile,
-    clock: &Clock,
-    limit: usize,
-) -> Result<Overview, StoreError> {
+/// Reads the settings and the newest `limit` deliveries (on the blocking pool). The keychain is not asked, so the
+/// screen can read this every second or two; [`redacted_webhook_url`] is asked when the URL may have changed.
+pub async fn overview(profile: &Profile, limit: usize) -> Result<Overview, StoreError> {
     let reading = profile.clone();
     let (listen_address, public_url, public_url_is_local_default, deliveries) = profile
         .store()
@@ -74,7 +69,6 @@ pub async fn overview(
         listen_address,
         public_url,
         public_url_is_local_default,
-        webhook_url: redacted_webhook_url(profile, clock).await,
         deliveries,
     })
 }
