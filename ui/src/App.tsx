@@ -8,6 +8,7 @@ import { AiFieldsScreen } from './fields/AiFieldsScreen';
 import type { ConnectionState } from './connection';
 import { RelayScreen } from './relay/RelayScreen';
 import { SCREENS, type ScreenId } from './screens';
+import { SetupScreen } from './setup/SetupScreen';
 import { Navigation } from './shell/Navigation';
 import { StatusBar } from './shell/StatusBar';
 import { UpcomingScreen } from './shell/UpcomingScreen';
@@ -46,16 +47,14 @@ export function App() {
   const onConnected = useCallback((saved: ConnectionView) => {
     setConnection({ state: 'ready', connection: saved });
   }, []);
+  const navigate = useCallback((id: ScreenId) => {
+    navigated.current = true;
+    setScreenId(id);
+  }, []);
 
   return (
     <Layout>
-      <Navigation
-        current={screenId}
-        onSelect={(id) => {
-          navigated.current = true;
-          setScreenId(id);
-        }}
-      />
+      <Navigation current={screenId} onSelect={navigate} />
       <Main>
         {screen !== undefined && (
           <>
@@ -64,6 +63,8 @@ export function App() {
             </XXL>
             {screen.id === 'ai-fields' ? (
               <AiFieldsScreen connection={connection} />
+            ) : screen.id === 'setup' ? (
+              <SetupScreen connection={connection} onNavigate={navigate} />
             ) : screen.upcoming !== null ? (
               <UpcomingScreen summary={screen.upcoming} />
             ) : screen.id === 'relay' ? (

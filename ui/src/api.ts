@@ -382,3 +382,206 @@ export async function openTicket(sessionId: string): Promise<void> {
 export function startTestConversation(): Promise<{ sessionId: string }> {
   return call<{ sessionId: string }>('start_test_conversation');
 }
+
+/** The relay's HTTP server (the sessions API and the webhook endpoint): running at `address`, stopped, or failed. */
+export interface RelayStateView {
+  state: 'running' | 'stopped' | 'failed';
+  /** `IP:port`, while running. */
+  address: string | null;
+  /** Why it did not start or stopped, and what to do, when `state` is `failed`. */
+  reason: string | null;
+}
+
+/** One delivery Zendesk made to the relay. */
+export interface DeliveryView {
+  id: number;
+  /** RFC 3339. */
+  receivedAt: string;
+  verdict: 'accepted' | 'rejected';
+  /** Why it was refused (a forged URL, a bad signature...). */
+  reason: string | null;
+  /** Zendesk's signature was checked (false: no signing secret was known yet). */
+  signed: boolean;
+  ticketId: number | null;
+  /** `queued`, `done`, `failed`, `not_ours`, `unreadable`, `rejected`. */
+  state: string;
+  /** What became of it, in a sentence. */
+  outcome: string | null;
+  /** How many times Zendesk sent the same invocation again. */
+  duplicates: number;
+}
+
+/** The Relay screen's top half. */
+export interface RelayOverview {
+  relay: RelayStateView;
+  /** Where the relay listens when started, `IP:port`. */
+  listenAddress: string;
+  publicUrl: string;
+  /** No public URL is set: it is the listen address, which only this machine can reach. */
+  publicUrlIsLocal: boolean;
+  /** Newest first. */
+  deliveries: DeliveryView[];
+  queue: QueueView;
+}
+
+/** The relay's state, addresses and newest deliveries. */
+export function relayOverview(): Promise<RelayOverview> {
+  return call<RelayOverview>('relay_overview');
+}
+
+/** Starts the relay on the listen address; rejects with `invalid_input` when the port is taken (the message says how to change it). */
+export function startRelay(): Promise<RelayStateView> {
+  return call<RelayStateView>('start_relay');
+}
+
+/** Stops the relay; requests in flight finish first. */
+export function stopRelay(): Promise<RelayStateView> {
+  return call<RelayStateView>('stop_relay');
+}
+
+/** Saves where the relay listens from its next start; resolves with the address as stored. */
+export function setListenAddress(address: string): Promise<string> {
+  return call<string>('set_listen_address', { address });
+}
+
+/** The signed webhook URL, redacted: its tag is a credential. */
+export function webhookUrl(): Promise<string> {
+  return call<string>('webhook_url');
+}
+
+/** The whole signed webhook URL, for "Reveal" only. */
+export function revealWebhookUrl(): Promise<string> {
+  return call<string>('reveal_webhook_url');
+}
+
+/** Puts the whole signed webhook URL on the clipboard; the app copies it, so it never reaches the window. */
+export async function copyWebhookUrl(): Promise<void> {
+  await call<null>('copy_webhook_url');
+}
+
+/** Puts `text` on the clipboard. */
+export async function copyText(text: string): Promise<void> {
+  await call<null>('copy_text', { text });
+}
+
+/** A checklist item's verdict. */
+export type ItemState = 'ok' | 'warning' | 'failing' | 'unknown';
+
+/**
+ * What fixes an item. `id` is `setup` (one-click setup), `setup:webhook`, `setup:trigger`, `setup:signing-secret`,
+ * `setup:double-delivery` (changes Zendesk's own triggers: asks consent), `connect`, `connect:oauth`,
+ * `config:public-url`, `serve` (start the relay), `verify`, `fields`, `refresh`. `scope` is set when setup does it.
+ */
+export interface FixView {
+  id: string;
+  /** The same fix from a terminal. */
+  command: string;
+  scope: string | null;
+}
+
+export interface ChecklistItem {
+  id: string;
+  label: string;
+  state: ItemState;
+  /** One line: what was found. */
+  evidence: string;
+  fix: FixView | null;
+}
+
+export interface ChecklistSummary {
+  ok: number;
+  warning: number;
+  failing: number;
+  unknown: number;
+  /** Zendesk could not be asked: the unknown items may be anything. */
+  zendeskUnreachable: boolean;
+  /** RFC 3339. */
+  refreshedAt: string;
+}
+
+export interface Checklist {
+  items: ChecklistItem[];
+  summary: ChecklistSummary;
+  /** RFC 3339. */
+  refreshedAt: string;
+}
+
+/** One step of a setup run's plan. */
+export interface SetupStep {
+  action: string;
+  summary: string;
+  writesZendesk: boolean;
+}
+
+/** What a setup run streams: reading the account, the plan, then each step as it starts and ends. */
+export type SetupEventView =
+  | { kind: 'reading' }
+  | { kind: 'planned'; steps: SetupStep[] }
+  | { kind: 'step'; index: number; state: 'running' | 'done' | 'failed'; detail: string };
+
+export interface SetupReport {
+  scope: string;
+  /** Whether anything was written to Zendesk. */
+  changed: boolean;
+  steps: SetupStep[];
+  /** What each step did, in order. */
+  done: string[];
+}
+
+/** Refreshes the checklist (a few Zendesk reads and the relay probe). */
+export function setupChecklist(): Promise<Checklist> {
+  return call<Checklist>('setup_checklist');
+}
+
+/**
+ * Runs setup: `all` ("Create for me") or one item's scope (`webhook`, `trigger`, `signing-secret`, and
+ * `double-delivery`, which changes Zendesk's own triggers: ask the admin first). Each event reaches `onEvent`.
+ */
+export function runSetup(scope: string, onEvent: (event: SetupEventView) => void): Promise<SetupReport> {
+  const channel = new Channel<SetupEventView>();
+  channel.onmessage = onEvent;
+  return call<SetupReport>('run_setup', { scope, onEvent: channel });
+}
+
+/** A value of the manual guide; a `secret` one (the webhook URL) is redacted and copied by the app. */
+export interface ManualField {
+  label: string;
+  value: string;
+  secret: boolean;
+}
+
+export interface ManualStep {
+  title: string;
+  instruction: string;
+  /** The Admin Center page the step starts on. */
+  open: string | null;
+  fields: ManualField[];
+}
+
+export interface ManualGuide {
+  steps: ManualStep[];
+  /** The sandbox has no Admin Center: the links lead to a real account's pages of the same name. */
+  demo: boolean;
+}
+
+/** The manual setup guide for the connected account. */
+export function manualSetup(): Promise<ManualGuide> {
+  return call<ManualGuide>('manual_setup');
+}
+
+/** Opens an Admin Center page of the guide in the system browser (the app checks it is the account's own). */
+export async function openAdminPage(url: string): Promise<void> {
+  await call<null>('open_admin_page', { url });
+}
+
+/** What the status bar shows besides the account. */
+export interface StatusBarView {
+  relay: RelayStateView;
+  queue: QueueView;
+  /** The last checklist's counts; `null` before the first refresh. */
+  checklist: ChecklistSummary | null;
+}
+
+export function statusBar(): Promise<StatusBarView> {
+  return call<StatusBarView>('status_bar');
+}

@@ -11,14 +11,7 @@ export interface Screen {
 
 export const SCREENS: readonly Screen[] = [
   { id: 'connect', title: 'Connect', upcoming: null },
-  {
-    id: 'setup',
-    title: 'Setup',
-    upcoming:
-      'Setup will hold the live checklist of what the integration needs in Zendesk (the webhook, its signing secret ' +
-      'and the trigger), each item with its status, evidence and a fix, plus "Create for me" and a step-by-step ' +
-      'manual setup with copy buttons.',
-  },
+  { id: 'setup', title: 'Setup', upcoming: null },
   {
     id: 'ai-fields',
     title: 'AI Fields',

@@ -5,6 +5,7 @@ import type { ConnectionView, SessionDetail, SessionLine } from '../api';
 import type { ConnectionState } from '../connection';
 import { Theme } from '../Theme';
 import { CONNECTION, DEMO_CONNECTION, callsOf, fail, mockCommands } from '../test/ipc';
+import { REDACTED_URL, overview } from '../test/relay';
 import { LEO, MAYA, MAYA_DETAIL, NOOR, NOOR_DETAIL, list } from '../test/sessions';
 import { RelayScreen } from './RelayScreen';
 
@@ -32,20 +33,21 @@ function rowOf(session: SessionLine): HTMLElement {
 }
 
 describe('Relay screen', () => {
-  it('keeps its top area for the relay controls, with a sentence and no data, and shows the empty state', async () => {
-    mockCommands({ list_sessions: () => list([]) });
+  it('shows the relay above the sessions, and the empty state', async () => {
+    mockCommands({ list_sessions: () => list([]), relay_overview: () => overview(), webhook_url: () => REDACTED_URL });
     renderRelay(connected(CONNECTION));
 
     const empty = await screen.findByTestId('sessions-empty');
     expect(empty.textContent).toContain('No sessions yet');
     expect(empty.textContent).toContain('handoff session new');
     expect(empty.textContent).not.toContain('test conversation');
-    const controls = screen.getByTestId('relay-controls');
-    expect(controls.textContent).toBe(
-      "Webhook relayThe relay's status with start and stop, its addresses, the signed webhook URL and the live " +
-        'deliveries from Zendesk will appear here.',
-    );
-    expect(within(controls).queryAllByRole('button')).toHaveLength(0);
+    const controls = await screen.findByTestId('relay-controls');
+    expect(within(controls).getByRole('heading', { level: 2 }).textContent).toBe('Webhook relay');
+    await within(controls).findByTestId('relay-start');
+    expect(
+      controls.compareDocumentPosition(screen.getByRole('heading', { name: 'Sessions' })) &
+        Node.DOCUMENT_POSITION_FOLLOWING,
+    ).toBeTruthy();
     expect(screen.getByTestId('sessions-queue').textContent).toBe('This app sends handoffs to Zendesk while it is open.');
     expect(screen.queryByTestId('sessions-start-test')).toBeNull();
   });

@@ -15,6 +15,7 @@ import {
 } from '../api';
 import type { ConnectionState } from '../connection';
 import { useLive } from './live';
+import { RelayControls } from './RelayControls';
 import { SessionsTable } from './SessionsTable';
 import { Transcript } from './Transcript';
 
@@ -24,16 +25,19 @@ export const REFRESH_EVERY_MS = 2500;
 type TestStart = { state: 'idle' } | { state: 'starting' } | { state: 'failed'; error: CommandError };
 
 /**
- * The Relay screen. Its top area is kept for the relay's own controls (status, start and stop, the signed webhook
- * URL, the live deliveries); below, the sessions: the list, kept fresh while shown, and the selected session's
- * transcript. In the sandbox, "Start a test conversation" hands a sample conversation off to the sandbox account.
+ * The Relay screen. Its top half is the relay itself (`RelayControls`: state with Start and Stop, addresses, the
+ * signed webhook URL, the live deliveries); below, the sessions: the list, kept fresh while shown, and the selected
+ * session's transcript, where reps' replies arrive. In the sandbox, "Start a test conversation" hands a sample
+ * conversation off to the sandbox account.
  */
 export function RelayScreen({
   connection,
   refreshEveryMs = REFRESH_EVERY_MS,
+  relayRefreshEveryMs,
 }: {
   connection: ConnectionState;
   refreshEveryMs?: number;
+  relayRefreshEveryMs?: number;
 }) {
   const sandbox = connection.state === 'ready' && connection.connection?.demo === true;
   const [selected, setSelected] = useState<string | null>(null);
@@ -68,15 +72,7 @@ export function RelayScreen({
   const sessions = list.state === 'ready' ? list.value.sessions : [];
   return (
     <>
-      <Controls data-testid="relay-controls" aria-labelledby="relay-controls-heading">
-        <LG tag="h2" id="relay-controls-heading" isBold>
-          Webhook relay
-        </LG>
-        <Paragraph>
-          The relay&apos;s status with start and stop, its addresses, the signed webhook URL and the live deliveries
-          from Zendesk will appear here.
-        </Paragraph>
-      </Controls>
+      <RelayControls refreshEveryMs={relayRefreshEveryMs} />
 
       <section aria-labelledby="sessions-heading">
         <SectionHead>
@@ -223,22 +219,6 @@ function Empty({ sandbox }: { sandbox: boolean }) {
     </EmptyBox>
   );
 }
-
-const Controls = styled.section`
-  margin-bottom: ${({ theme }) => theme.space.lg};
-  border: ${({ theme }) => theme.borders.sm} ${({ theme }) => getColor({ theme, variable: 'border.default' })};
-  border-radius: ${({ theme }) => theme.borderRadii.md};
-  padding: ${({ theme }) => theme.space.sm} ${({ theme }) => theme.space.md};
-  background: ${({ theme }) => getColor({ theme, variable: 'background.subtle' })};
-
-  h2 {
-    margin: 0 0 ${({ theme }) => theme.space.xxs};
-  }
-
-  p {
-    color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
-  }
-`;
 
 const SectionHead = styled.div`
   display: flex;

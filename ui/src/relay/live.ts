@@ -13,10 +13,15 @@ export type Live<T> =
 /**
  * Loads with `load` now and every `everyMs` while the component is shown; `null` loads nothing. A new `load`
  * (another session selected) starts over. A refresh never overlaps the previous one, and answers that arrive
- * after the component is gone are dropped. `refresh` loads again at once (after an action changed the data).
+ * after the component is gone are dropped. `refresh` loads again at once (after an action changed the data); `busy`
+ * is true while a load runs.
  */
-export function useLive<T>(load: (() => Promise<T>) | null, everyMs: number): { live: Live<T>; refresh: () => void } {
+export function useLive<T>(
+  load: (() => Promise<T>) | null,
+  everyMs: number,
+): { live: Live<T>; refresh: () => void; busy: boolean } {
   const [live, setLive] = useState<Live<T>>({ state: 'loading' });
+  const [busy, setBusy] = useState(false);
   const tick = useRef<() => void>(() => undefined);
 
   useEffect(() => {
@@ -26,22 +31,25 @@ export function useLive<T>(load: (() => Promise<T>) | null, everyMs: number): { 
       return undefined;
     }
     let gone = false;
-    let busy = false;
+    let running = false;
     const run = () => {
-      if (busy) {
+      if (running) {
         return;
       }
-      busy = true;
+      running = true;
+      setBusy(true);
       load().then(
         (value) => {
-          busy = false;
+          running = false;
           if (!gone) {
+            setBusy(false);
             setLive({ state: 'ready', value, error: null });
           }
         },
         (raw: unknown) => {
-          busy = false;
+          running = false;
           if (!gone) {
+            setBusy(false);
             const error = CommandError.from(raw);
             setLive((previous) => (previous.state === 'ready' ? { ...previous, error } : { state: 'failed', error }));
           }
@@ -60,5 +68,5 @@ export function useLive<T>(load: (() => Promise<T>) | null, everyMs: number): { 
   const refresh = useCallback(() => {
     tick.current();
   }, []);
-  return { live, refresh };
+  return { live, refresh, busy };
 }
