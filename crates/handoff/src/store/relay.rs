@@ -512,7 +512,11 @@ fn insert_batch(
         let (id, duplicates): (i64, i64) = insert.query_row(
             params![
                 // A rejected delivery is not the invocation it claims to be: it never shadows a real one.
-                if accepted { delivery.invocation_id.clone() } else { None },
+                if accepted {
+                    delivery.invocation_id.clone()
+                } else {
+                    None
+                },
                 delivery.webhook_id,
                 delivery.received_at.to_string(),
                 millis(delivery.received_at),
