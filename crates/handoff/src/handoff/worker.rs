@@ -219,9 +219,9 @@ impl Worker {
         let mut running = FuturesUnordered::new();
         let mut attempts = 0;
         loop {
-            self.renew_lease()?;
+            self.renew_lease().await?;
             while running.len() < self.config.concurrency {
-                match self.claim()? {
+                match self.claim().await? {
                     Some((job, session, keys)) => running.push(self.process(job, session, keys)),
                     None => break,
                 }
@@ -249,9 +249,9 @@ impl Worker {
         let mut stopping = false;
         loop {
             if !stopping {
-                self.renew_lease()?;
+                self.renew_lease().await?;
                 while running.len() < self.config.concurrency {
-                    match self.claim()? {
+                    match self.claim().await? {
                         Some((job, session, keys)) => {
                             running.push(self.process(job, session, keys))
                         }
@@ -270,7 +270,10 @@ impl Worker {
                 () = &mut shutdown, if !stopping => stopping = true,
             }
         }
-        self.store.release_worker_lease(&self.owner)?;
+        let (store, owner) = (self.store.clone(), self.owner.clone());
+        store
+            .call(move |store| store.release_worker_lease(&owner))
+            .await?;
         Ok(())
     }
 
@@ -287,10 +290,15 @@ impl Worker {
         })
     }
 
-    fn renew_lease(&self) -> Result<(), WorkerError> {
-        if self
-            .store
-            .renew_worker_lease(&self.owner, millis(self.clock.now()))?
+    async fn renew_lease(&self) -> Result<(), WorkerError> {
+        let (store, owner, now) = (
+            self.store.clone(),
+            self.owner.clone(),
+            millis(self.clock.now()),
+        );
+        if store
+            .call(move |store| store.renew_worker_lease(&owner, now))
+            .await?
         {
             Ok(())
         } else {
@@ -303,17 +311,21 @@ impl Worker {
     }
 
     /// The next due job whose session and contact are free, marked busy.
-    fn claim(&self) -> Result<Option<(JobRow, Session, Vec<String>)>, WorkerError> {
+    async fn claim(&self) -> Result<Option<(JobRow, Session, Vec<String>)>, WorkerError> {
         let now = millis(self.clock.now());
         for job in self.store.due_jobs(now, 256)? {
             let Ok(id) = SessionId::parse(&job.session_id) else {
-                self.store
-                    .fail_job(&job, "the job names no valid session", self.clock.now())?;
+                let (store, now) = (self.store.clone(), self.clock.now());
+                store
+                    .call(move |store| store.fail_job(&job, "the job names no valid session", now))
+                    .await?;
                 continue;
             };
             let Some(session) = self.store.session(id)? else {
-                self.store
-                    .fail_job(&job, "the session no longer exists", self.clock.now())?;
+                let (store, now) = (self.store.clone(), self.clock.now());
+                store
+                    .call(move |store| store.fail_job(&job, "the session no longer exists", now))
+                    .await?;
                 continue;
             };
             let keys = contact_keys(&session);
@@ -338,11 +350,21 @@ impl Worker {
         let recorded = match outcome {
             Ok(outcome) => {
                 tracing::info!(session = %session.id, ticket = outcome.ticket_id, created = outcome.created, "handoff written");
-                self.store.finish_job(&job, &outcome, now)
+                {
+                    let (store, job) = (self.store.clone(), job.clone());
+                    store
+                        .call(move |store| store.finish_job(&job, &outcome, now))
+                        .await
+                }
             }
             Err(Failure::Permanent(reason)) => {
                 tracing::warn!(session = %session.id, %reason, "handoff failed");
-                self.store.fail_job(&job, &reason, now)
+                {
+                    let (store, job) = (self.store.clone(), job.clone());
+                    store
+                        .call(move |store| store.fail_job(&job, &reason, now))
+                        .await
+                }
             }
             Err(Failure::Retry {
                 reason,
@@ -358,8 +380,12 @@ impl Worker {
                     next.strftime("%Y-%m-%dT%H:%M:%SZ")
                 );
                 tracing::info!(session = %session.id, %reason, "handoff waits");
-                self.store
-                    .retry_job_later(&job, millis(next), &reason, uncertain, now)
+                let (store, job) = (self.store.clone(), job.clone());
+                store
+                    .call(move |store| {
+                        store.retry_job_later(&job, millis(next), &reason, uncertain, now)
+                    })
+                    .await
             }
             Err(Failure::Store(error)) => {
                 // The database failed mid-attempt: leave the job pending (its in-flight marker makes the next
@@ -369,8 +395,12 @@ impl Worker {
                     .checked_add(jiff::SignedDuration::try_from(wait).unwrap_or_default())
                     .unwrap_or(now);
                 let reason = format!("{error}");
-                self.store
-                    .retry_job_later(&job, millis(next), &reason, true, now)
+                let (store, job) = (self.store.clone(), job.clone());
+                store
+                    .call(move |store| {
+                        store.retry_job_later(&job, millis(next), &reason, true, now)
+                    })
+                    .await
             }
         };
         {
@@ -407,11 +437,15 @@ impl Worker {
                 let text = serde_json::to_string(&draft).map_err(|e| {
                     Failure::Permanent(format!("the ticket draft cannot be stored: {e}"))
                 })?;
-                self.store.save_draft(job.id, &text)?;
+                let (store, id) = (self.store.clone(), job.id);
+                store.call(move |store| store.save_draft(id, &text)).await?;
                 draft
             }
         };
-        self.store.begin_attempt(job.id, &self.owner)?;
+        let (store, id, owner) = (self.store.clone(), job.id, self.owner.clone());
+        store
+            .call(move |store| store.begin_attempt(id, &owner))
+            .await?;
         let target = match &session.ticket {
             Some(ticket) => Some(ticket.clone()),
             None => self.store.returning_ticket(session)?,
@@ -421,12 +455,16 @@ impl Worker {
                 match self.update(job, session, &draft, &ticket, uncertain).await {
                     Ok(outcome) => Ok(outcome),
                     Err(UpdateFailure::Closed) => {
-                        self.store.mark_ticket_closed(ticket.id)?;
+                        let (store, closed) = (self.store.clone(), ticket.id);
+                        store
+                            .call(move |store| store.mark_ticket_closed(closed))
+                            .await?;
                         self.create(job, session, &draft, Some(&ticket), uncertain)
                             .await
                     }
                     Err(UpdateFailure::Gone) => {
-                        self.store.forget_ticket(ticket.id)?;
+                        let (store, gone) = (self.store.clone(), ticket.id);
+                        store.call(move |store| store.forget_ticket(gone)).await?;
                         self.create(job, session, &draft, None, uncertain).await
                     }
                     Err(UpdateFailure::Other(failure)) => Err(failure),
@@ -651,7 +689,10 @@ impl Worker {
             .create_or_update_user(&input)
             .await
             .map_err(|error| classify(error, false))?;
-        self.store.save_job_requester(job.id, user.user.id)?;
+        let (store, id, requester) = (self.store.clone(), job.id, user.user.id);
+        store
+            .call(move |store| store.save_job_requester(id, requester))
+            .await?;
         Ok(user.user.id)
     }
 }
