@@ -66,6 +66,10 @@ pub enum WorkerSeat {
     Required,
     /// The console: when `handoff serve` already works the queue, the console only serves.
     IfFree,
+    /// A relay hosted for one verification run: the handoff worker only if the seat is free, but the reply
+    /// worker always, since the process holding the seat (the console's handoff worker) may serve no relay.
+    /// Replies stay delivered once whoever reads them: each is recorded in one transaction, unique per comment.
+    Verification,
 }
 
 /// The parts of a started service, before it runs: what the console and tests reach into.
@@ -103,7 +107,7 @@ impl Service {
                 Some(fields) => fields,
                 None => crate::fields::values_for(profile).map_err(ServiceError::Queue)?,
             })),
-            Err(busy @ WorkerError::Busy { .. }) if seat == WorkerSeat::IfFree => {
+            Err(busy @ WorkerError::Busy { .. }) if seat != WorkerSeat::Required => {
                 tracing::info!(%busy, "another process works the handoff queue");
                 None
             }
@@ -127,7 +131,7 @@ impl Service {
             reply_worker.waker(),
         )
         .await?;
-        let replies = worker.as_ref().map(|_| {
+        let replies = (worker.is_some() || seat == WorkerSeat::Verification).then(|| {
             let outbound = Outbound::new(
                 store.clone(),
                 clock.clone(),
