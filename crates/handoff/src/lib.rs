@@ -23,6 +23,7 @@
 //! - [`fields`]: AI Fields: the ticket-field catalog, mappings and drift, the offline and LLM fillers, read-back.
 //! - [`panics`]: the panic hook the binaries install, so a panic reaches the log.
 //! - [`setup`]: the Zendesk webhook and trigger made, adopted and repaired; the live checklist; the manual guide.
+//! - [`verify`]: the one-click end-to-end verification, step by step.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
@@ -49,6 +50,7 @@ pub mod settings;
 pub mod setup;
 pub mod store;
 pub mod subdomain;
+pub mod verify;
 
 pub use zendesk::SecretString;
 

@@ -113,8 +113,11 @@ impl Store {
     pub fn queue_summary(&self, recent: usize) -> Result<QueueSummary, StoreError> {
         let sqlite = self.lock()?;
         let mut summary = QueueSummary::default();
-        let mut counts = sqlite.prepare("SELECT state, COUNT(*) FROM handoff_jobs GROUP BY state")?;
-        for row in counts.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
+        let mut counts =
+            sqlite.prepare("SELECT state, COUNT(*) FROM handoff_jobs GROUP BY state")?;
+        for row in counts.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })? {
             let (state, count) = row?;
             let count = count.max(0) as usize;
             match state.as_str() {
@@ -174,7 +177,9 @@ impl Store {
         let sqlite = self.lock()?;
         let mut summary = OutboundSummary::default();
         let mut counts = sqlite.prepare("SELECT state, COUNT(*) FROM outbound GROUP BY state")?;
-        for row in counts.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
+        for row in counts.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })? {
             let (state, count) = row?;
             let count = count.max(0) as usize;
             match state.as_str() {
@@ -218,9 +223,12 @@ impl Store {
     pub fn forget_data(&self) -> Result<Forgotten, StoreError> {
         let mut sqlite = self.lock()?;
         let tx = sqlite.transaction()?;
-        let sessions = tx.query_row("SELECT COUNT(*) FROM sessions", [], |row| row.get::<_, i64>(0))?;
-        let deliveries =
-            tx.query_row("SELECT COUNT(*) FROM deliveries", [], |row| row.get::<_, i64>(0))?;
+        let sessions = tx.query_row("SELECT COUNT(*) FROM sessions", [], |row| {
+            row.get::<_, i64>(0)
+        })?;
+        let deliveries = tx.query_row("SELECT COUNT(*) FROM deliveries", [], |row| {
+            row.get::<_, i64>(0)
+        })?;
         for table in [
             "outbound",
             "delivered_comments",

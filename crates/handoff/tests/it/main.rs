@@ -21,6 +21,7 @@ mod save;
 mod session_cli;
 mod sessions;
 mod setup;
+mod verify;
 
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::Profile;

@@ -1171,8 +1171,13 @@ async fn replies_on_a_channel_zendesk_delivers_are_recorded_but_not_sent_to_the_
         .set(SettingKey::ZendeskDelivers, "whatsapp")
         .unwrap_or_else(|e| panic!("{e}"));
     let (by_zendesk, ticket) = rig.handed_off("zendesk-emails@example.com").await;
-    rig.comment(ticket, "agent@example.com", "Zendesk emails this one.", true)
-        .await;
+    rig.comment(
+        ticket,
+        "agent@example.com",
+        "Zendesk emails this one.",
+        true,
+    )
+    .await;
     eventually("the agent turn", || {
         rig.agent_turns(by_zendesk) == ["Zendesk emails this one."]
     })
@@ -1202,8 +1207,13 @@ async fn replies_on_a_channel_zendesk_delivers_are_recorded_but_not_sent_to_the_
         .set(SettingKey::ZendeskDelivers, "email")
         .unwrap_or_else(|e| panic!("{e}"));
     let (by_platform, ticket) = rig.handed_off("platform-sends@example.com").await;
-    rig.comment(ticket, "agent@example.com", "The platform sends this one.", true)
-        .await;
+    rig.comment(
+        ticket,
+        "agent@example.com",
+        "The platform sends this one.",
+        true,
+    )
+    .await;
     eventually("the platform's message", || {
         rig.endpoint.messages().len() == 1
     })
@@ -1212,5 +1222,8 @@ async fn replies_on_a_channel_zendesk_delivers_are_recorded_but_not_sent_to_the_
         rig.endpoint.messages()[0].1["session_id"],
         by_platform.to_string()
     );
-    assert_eq!(rig.agent_turns(by_platform), ["The platform sends this one."]);
+    assert_eq!(
+        rig.agent_turns(by_platform),
+        ["The platform sends this one."]
+    );
 }

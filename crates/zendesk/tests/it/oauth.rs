@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use zendesk::{
-    Auth, Client, ClientConfig, Error, Forbidden, Grant, SecretString, TokenRequest,
-    TokenResponse, TokenSource,
+    Auth, Client, ClientConfig, Error, Forbidden, Grant, SecretString, TokenRequest, TokenResponse,
+    TokenSource,
 };
 use zendesk_sim::{Clock, ConsentMode, RunningSimulator, Seed, SimConfig};
 
