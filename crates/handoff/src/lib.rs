@@ -24,6 +24,7 @@
 //! - [`panics`]: the panic hook the binaries install, so a panic reaches the log.
 //! - [`setup`]: the Zendesk webhook and trigger made, adopted and repaired; the live checklist; the manual guide.
 //! - [`verify`]: the one-click end-to-end verification, step by step.
+//! - [`rotate`], [`disconnect`]: new credentials, URL key or signing secret; removing what the product made.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
@@ -34,6 +35,7 @@ pub mod bench;
 pub mod clock;
 pub mod connect;
 pub mod demo;
+pub mod disconnect;
 pub mod fault;
 pub mod fields;
 pub mod handoff;
@@ -43,6 +45,7 @@ pub mod oauth;
 pub mod panics;
 pub mod profile;
 pub mod relay;
+pub mod rotate;
 pub mod server;
 pub mod service;
 pub mod session;

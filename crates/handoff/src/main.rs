@@ -77,6 +77,11 @@ enum Command {
     /// signed webhook to the relay, the reply on the session; then the ticket is deleted. Exit 14 names the
     /// failing step with its fix.
     Verify(cli::verify::VerifyArgs),
+    /// Rotate the Zendesk credentials, the webhook URL's key (24 h grace) or Zendesk's signing secret.
+    Rotate(cli::rotate::RotateArgs),
+    /// Delete our trigger and webhook in Zendesk, revoke our token, wipe the keychain entries and forget the
+    /// connection; tickets stay. Lists what it will delete and asks, unless --yes.
+    Disconnect(cli::disconnect::DisconnectArgs),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +107,8 @@ fn main() -> ExitCode {
             Command::LlmKey(args) => cli::llm_key::run(&context, args).await,
             Command::Setup(args) => cli::setup::run(&context, args).await,
             Command::Verify(args) => cli::verify::run(&context, args).await,
+            Command::Rotate(args) => cli::rotate::run(&context, args).await,
+            Command::Disconnect(args) => cli::disconnect::run(&context, args).await,
         }
     })
 }

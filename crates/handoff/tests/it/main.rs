@@ -17,6 +17,7 @@ mod oauth;
 mod refresh;
 mod relay;
 mod relay_crash;
+mod rotate;
 mod save;
 mod session_cli;
 mod sessions;
