@@ -134,6 +134,11 @@ impl SecretName {
         Self::CREDENTIALS.contains(&self)
     }
 
+    /// The entry's name in the keychain (without the profile's namespace), as shown to people.
+    pub fn as_str(self) -> &'static str {
+        self.key()
+    }
+
     fn key(self) -> &'static str {
         match self {
             SecretName::ZendeskApiToken => "zendesk.api_token",

@@ -23,6 +23,8 @@
 //! - [`fields`]: AI Fields: the ticket-field catalog, mappings and drift, the offline and LLM fillers, read-back.
 //! - [`panics`]: the panic hook the binaries install, so a panic reaches the log.
 //! - [`setup`]: the Zendesk webhook and trigger made, adopted and repaired; the live checklist; the manual guide.
+//! - [`verify`]: the one-click end-to-end verification, step by step.
+//! - [`rotate`], [`disconnect`]: new credentials, URL key or signing secret; removing what the product made.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
@@ -33,6 +35,7 @@ pub mod bench;
 pub mod clock;
 pub mod connect;
 pub mod demo;
+pub mod disconnect;
 pub mod fault;
 pub mod fields;
 pub mod handoff;
@@ -42,6 +45,7 @@ pub mod oauth;
 pub mod panics;
 pub mod profile;
 pub mod relay;
+pub mod rotate;
 pub mod server;
 pub mod service;
 pub mod session;
@@ -49,6 +53,7 @@ pub mod settings;
 pub mod setup;
 pub mod store;
 pub mod subdomain;
+pub mod verify;
 
 pub use zendesk::SecretString;
 

@@ -9,7 +9,8 @@
 //! not reach Zendesk, so whether the credentials (or the setup) work is unknown; 8 a handoff still pending when `--wait` ran out;
 //! 9 a handoff Zendesk refused for good; 10 an AI turn refused because a rep owns the conversation; 11
 //! `status`: the setup checklist has warnings; 12 `status`: an item of the checklist is failing; 13 `setup`:
-//! Zendesk refused a change.
+//! Zendesk refused a change; 14 `verify`: a step failed; 15 `doctor`: a cause was found; 16 `disconnect`: not
+//! confirmed, nothing changed.
 
 mod cli;
 
@@ -28,7 +29,9 @@ use clap::{Parser, Subcommand};
                   (`status`, `setup`); 8 the handoff is still pending after --wait (it stays queued); 9 the \
                   handoff failed (Zendesk refused it: the reason says what to do); 10 a rep owns the \
                   conversation (AI turns are refused); 11 the setup checklist has warnings (`status`); 12 an \
-                  item of the setup checklist is failing (`status`); 13 Zendesk refused a change (`setup`)."
+                  item of the setup checklist is failing (`status`); 13 Zendesk refused a change (`setup`, `rotate`, \
+                  `disconnect`); 14 a verification step failed (`verify`); 15 a cause was found (`doctor`); 16 \
+                  not confirmed, nothing changed (`disconnect`)."
 )]
 struct Cli {
     #[command(flatten)]
@@ -70,6 +73,15 @@ enum Command {
     ///
     /// Running it again changes nothing. `--dry-run` prints the plan; `--fix ITEM` repairs one checklist item.
     Setup(cli::setup::SetupArgs),
+    /// Prove the whole loop: a verification session handed off, its ticket checked, a rep's public reply, the
+    /// signed webhook to the relay, the reply on the session; then the ticket is deleted. Exit 14 names the
+    /// failing step with its fix.
+    Verify(cli::verify::VerifyArgs),
+    /// Rotate the Zendesk credentials, the webhook URL's key (24 h grace) or Zendesk's signing secret.
+    Rotate(cli::rotate::RotateArgs),
+    /// Delete our trigger and webhook in Zendesk, revoke our token, wipe the keychain entries and forget the
+    /// connection; tickets stay. Lists what it will delete and asks, unless --yes.
+    Disconnect(cli::disconnect::DisconnectArgs),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +106,9 @@ fn main() -> ExitCode {
             Command::Fields(args) => cli::fields::run(&context, args).await,
             Command::LlmKey(args) => cli::llm_key::run(&context, args).await,
             Command::Setup(args) => cli::setup::run(&context, args).await,
+            Command::Verify(args) => cli::verify::run(&context, args).await,
+            Command::Rotate(args) => cli::rotate::run(&context, args).await,
+            Command::Disconnect(args) => cli::disconnect::run(&context, args).await,
         }
     })
 }

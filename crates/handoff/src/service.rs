@@ -68,16 +68,21 @@ pub enum WorkerSeat {
     Required,
     /// The console: when `handoff serve` already works the queue, the console only serves.
     IfFree,
+    /// A relay hosted for one verification run: the handoff worker only if the seat is free, but the reply
+    /// worker always, since the process holding the seat (the console's handoff worker) may serve no relay.
+    /// Replies stay delivered once whoever reads them: each is recorded in one transaction, unique per comment.
+    Verification,
 }
 
 /// The parts of a started service, before it runs: what the console and tests reach into.
 pub struct Service {
     pub state: ApiState,
     pub worker: Option<Worker>,
-    /// The reply worker (the relay endpoint wakes it) and the outbound queue: they run only with the handoff
-    /// worker (one seat per data folder).
+    /// The reply worker (the relay endpoint wakes it) and the outbound queue: they run with the handoff
+    /// worker (one seat per data folder), or for a verification run whoever holds the seat (`runs_replies`).
     pub replies: ReplyWorker,
     pub outbound: Outbound,
+    pub runs_replies: bool,
     pub settings: Settings,
 }
 
@@ -107,7 +112,7 @@ impl Service {
                 Some(fields) => fields,
                 None => crate::fields::values_for(profile).map_err(ServiceError::Queue)?,
             })),
-            Err(busy @ WorkerError::Busy { .. }) if seat == WorkerSeat::IfFree => {
+            Err(busy @ WorkerError::Busy { .. }) if seat != WorkerSeat::Required => {
                 tracing::info!(%busy, "another process works the handoff queue");
                 None
             }
@@ -137,6 +142,7 @@ impl Service {
             secrets.clone(),
             OutboundConfig::default(),
         );
+        let runs_replies = worker.is_some() || seat == WorkerSeat::Verification;
         let mut sessions = Sessions::new(store.clone(), clock.clone());
         if let Some(worker) = &worker {
             sessions = sessions.with_wake(worker.wake());
@@ -159,6 +165,7 @@ impl Service {
             worker,
             replies: reply_worker,
             outbound,
+            runs_replies,
         })
     }
 
@@ -180,11 +187,10 @@ impl Service {
             shutdown.await;
             let _ = on_shutdown.send(true);
         });
-        let side_tasks = match self.worker {
-            Some(_) => {
-                spawn_reply_work(self.replies, self.outbound, self.settings.clone(), &stop_rx)
-            }
-            None => Vec::new(),
+        let side_tasks = if self.runs_replies {
+            spawn_reply_work(self.replies, self.outbound, self.settings.clone(), &stop_rx)
+        } else {
+            Vec::new()
         };
         let worked = match &self.worker {
             Some(worker) => {

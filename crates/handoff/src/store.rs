@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{params, Connection as Sqlite, OptionalExtension};
 
+mod admin;
 mod api_keys;
 mod assist;
 mod fields;
@@ -19,6 +20,7 @@ mod sessions;
 mod settings;
 mod setup;
 
+pub use admin::{Forgotten, OutboundSummary, QueueSummary};
 pub use api_keys::ApiKeyRow;
 pub use assist::Reservation;
 pub use fields::{DroppedValueRow, FieldRow, MappingRow};
@@ -306,6 +308,9 @@ const MIGRATIONS: &[&str] = &[
          failed_step TEXT,
          detail TEXT
      );",
+    // 9: verification steps. Each verification keeps its steps (id, state, duration, evidence, cause and fix) as
+    // JSON, so the Verify screen shows the last run as it ran.
+    "ALTER TABLE verifications ADD COLUMN steps TEXT;",
 ];
 
 /// Milliseconds since the epoch: how the store keeps instants it compares.

@@ -210,6 +210,18 @@ impl Client {
             .await?;
         Ok(envelope.token)
     }
+
+    /// DELETE /api/v2/oauth/tokens/current (204): revokes the token this client authenticates with, and its
+    /// refresh token. Every later call with it answers 401.
+    pub async fn revoke_current_token(&self) -> Result<(), Error> {
+        self.send(&Request::new(
+            Method::DELETE,
+            "/api/v2/oauth/tokens/current",
+            "the current OAuth token",
+        ))
+        .await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

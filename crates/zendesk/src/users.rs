@@ -254,6 +254,36 @@ impl Client {
         })
     }
 
+    /// GET /api/v2/users?role[]=agent&role[]=admin: every agent and admin (cursor pagination), active or not;
+    /// see [`User::is_active_staff`].
+    pub async fn staff_users(&self) -> Result<Vec<User>, Error> {
+        use futures::TryStreamExt as _;
+        let size = crate::pagination::MAX_PAGE_SIZE.to_string();
+        let path = with_query(
+            "/api/v2/users",
+            &[
+                ("role[]", "agent"),
+                ("role[]", "admin"),
+                ("page[size]", size.as_str()),
+            ],
+        );
+        self.cursor_stream(Request::get(path, "the agents"), "users")
+            .try_collect()
+            .await
+    }
+
+    /// DELETE /api/v2/users/{id}: Zendesk deletes softly and answers 200 with the user (`active: false`).
+    pub async fn delete_user(&self, id: u64) -> Result<User, Error> {
+        let envelope: UserEnvelope = self
+            .json(&Request::new(
+                Method::DELETE,
+                format!("/api/v2/users/{id}"),
+                format!("user {id}"),
+            ))
+            .await?;
+        Ok(envelope.user)
+    }
+
     /// GET /api/v2/users/search (offset pagination, stops at Zendesk's 10,000-record cap).
     pub async fn search_users(&self, query: &UserQuery) -> Result<Vec<User>, Error> {
         let (key, value) = match query {

@@ -179,8 +179,8 @@ pub(super) fn read_secret(what: &str, flag: &str) -> Result<SecretString, String
 
 /// The CLI's browser: prints the sign-in address, then opens it with `$HANDOFF_BROWSER` or `xdg-open`. Not
 /// being able to open a browser is not fatal: the admin can open the printed address on this machine.
-struct TerminalBrowser {
-    json: bool,
+pub(super) struct TerminalBrowser {
+    pub(super) json: bool,
 }
 
 impl Browser for TerminalBrowser {
@@ -201,7 +201,7 @@ impl Browser for TerminalBrowser {
     }
 }
 
-fn finish(report: &VerifyReport, now: jiff::Timestamp, json: bool) -> ExitCode {
+pub(super) fn finish(report: &VerifyReport, now: jiff::Timestamp, json: bool) -> ExitCode {
     let keychain_failed = report
         .checks
         .iter()

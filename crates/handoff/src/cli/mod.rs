@@ -9,13 +9,16 @@ pub mod bench;
 pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod disconnect;
 pub mod fields;
 pub mod llm_key;
 pub mod relay;
+pub mod rotate;
 pub mod serve;
 pub mod session;
 pub mod setup;
 pub mod status;
+pub mod verify;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -66,6 +69,12 @@ pub enum Exit {
     ChecklistFailing = 12,
     /// `setup`: Zendesk refused a change (a role without access, a record refused); the message says why.
     SetupRefused = 13,
+    /// `verify`: a step failed; its cause and fix are printed (`failed_step` in JSON).
+    VerifyFailed = 14,
+    /// `doctor`: a probe found a cause; each finding's fix is printed.
+    ProblemFound = 15,
+    /// `disconnect`: not confirmed at the prompt; nothing was changed.
+    Cancelled = 16,
 }
 
 impl From<Exit> for ExitCode {

@@ -68,10 +68,18 @@ pub const REQUIRED_SCOPES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The space-separated `scope` parameter for [`REQUIRED_SCOPES`].
+/// Scopes asked for but not required: a grant without them still connects, and the one operation that needs
+/// each says what it could not do.
+pub const OPTIONAL_SCOPES: &[(&str, &str)] = &[(
+    "oauth_tokens:write",
+    "revoke the console's own token when it disconnects (without it the token lives until it expires)",
+)];
+
+/// The space-separated `scope` parameter: [`REQUIRED_SCOPES`], then [`OPTIONAL_SCOPES`].
 pub fn requested_scope() -> String {
     REQUIRED_SCOPES
         .iter()
+        .chain(OPTIONAL_SCOPES)
         .map(|(scope, _)| *scope)
         .collect::<Vec<_>>()
         .join(" ")

@@ -151,7 +151,10 @@ impl RelaySecrets {
             .await?;
         let (id, at) = (key.id.clone(), self.clock.now().to_string());
         self.store
-            .call(move |store| store.switch_url_key(&id, &at))
+            .call(move |store| {
+                store.switch_url_key(&id, &at)?;
+                store.bump_relay_secrets_version()
+            })
             .await?;
         Ok(())
     }
@@ -220,6 +223,9 @@ impl RelaySecrets {
                 SecretName::WebhookSigningSecret,
                 &SecretString::from(value.to_string()),
             )
+            .await?;
+        self.store
+            .call(|store| store.bump_relay_secrets_version())
             .await?;
         Ok(())
     }

@@ -28,7 +28,9 @@ use crate::clock::Clock;
 use crate::store::{DeliveryWriter, NewDelivery, Store};
 
 /// Keys and secrets are read again at most this often when a delivery does not match them (a rotation made by
-/// another process, `handoff setup` fetching the signing secret).
+/// another process, `handoff setup` fetching the signing secret), unless the data folder says they changed
+/// (`relay_secrets_version`, bumped by every rotation): then at once, so a rotated secret is accepted from the
+/// first delivery signed with it.
 const RELOAD_EVERY: Duration = Duration::from_secs(5);
 
 /// The relay's intake: what the endpoint checks deliveries against, and where it stores them.
@@ -37,6 +39,7 @@ pub struct RelayIntake {
     org_id: String,
     loaded: Arc<RwLock<Loaded>>,
     secrets: RelaySecrets,
+    store: Store,
     writer: DeliveryWriter,
     wake: Arc<Notify>,
     metrics: RelayMetrics,
@@ -47,6 +50,8 @@ struct Loaded {
     keys: Vec<UrlKey>,
     signing: Option<SigningSecrets>,
     at: Instant,
+    /// The data folder's `relay_secrets_version` when these were read.
+    version: i64,
 }
 
 impl RelayIntake {
@@ -60,6 +65,7 @@ impl RelayIntake {
         metrics: RelayMetrics,
         wake: Arc<Notify>,
     ) -> Result<RelayIntake, RelayKeyError> {
+        let version = store.relay_secrets_version()?;
         let keys = secrets.url_keys().await?;
         let signing = secrets.signing_secrets().await?;
         let writer = DeliveryWriter::spawn(store.path())?;
@@ -69,8 +75,10 @@ impl RelayIntake {
                 keys,
                 signing,
                 at: Instant::now(),
+                version,
             })),
             secrets,
+            store: store.clone(),
             writer,
             wake,
             metrics,
@@ -95,10 +103,13 @@ impl RelayIntake {
     /// Reads the keys and secrets again unless that was done moments ago; `true` when it did.
     async fn reload(&self) -> bool {
         let mut loaded = self.loaded.write().await;
-        if loaded.at.elapsed() < RELOAD_EVERY {
+        // One small SQLite read: a forged request costs no keychain call unless a rotation really happened.
+        let version = self.store.relay_secrets_version().unwrap_or(loaded.version);
+        if loaded.at.elapsed() < RELOAD_EVERY && version == loaded.version {
             return false;
         }
         loaded.at = Instant::now();
+        loaded.version = version;
         match (
             self.secrets.url_keys().await,
             self.secrets.signing_secrets().await,

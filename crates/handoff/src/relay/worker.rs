@@ -10,7 +10,9 @@
 //! - the integration's own comments (the handoff transcript) never echo back.
 //!
 //! Each reply is recorded in one transaction (`Store::record_reply`): the comment as delivered, the agent turn
-//! (the session becomes human-active: the AI goes quiet), the ticket's cursor, the outbound message. Deliveries
+//! (the session becomes human-active: the AI goes quiet), the ticket's cursor, the outbound message. The
+//! outbound message is queued only for channels the platform delivers (`Settings::reply_deliverer`): a channel
+//! in `zendesk-delivers` gets the reply from Zendesk's own email, and the agent turn alone is recorded. Deliveries
 //! of one ticket are handled together (one comments read for a burst); tickets in parallel. Zendesk down or
 //! rate-limited: the deliveries wait and are retried with backoff; a ticket that fails for good settles as
 //! `failed` with the reason; neither holds the other tickets back.
@@ -28,7 +30,7 @@ use super::metrics::RelayMetrics;
 use super::outbound::backoff;
 use crate::clock::Clock;
 use crate::session::SessionId;
-use crate::settings::Settings;
+use crate::settings::{ReplyDeliverer, Settings};
 use crate::store::{millis, DeliveryRow, Reply, Store, StoreError};
 
 /// What a batch of work came to (tests and the console read it).
@@ -196,12 +198,29 @@ impl ReplyWorker {
                 .await
                 .map(|()| worked);
         }
-        let outbound = Settings::new(self.store.clone())
-            .outbound_url()
-            .unwrap_or_else(|error| {
+        // The agent turn is always recorded; the message to the AI platform only when the platform delivers
+        // this session's channel (`zendesk-delivers` leaves some channels to Zendesk's own email, which would
+        // otherwise reach the customer twice).
+        let settings = Settings::new(self.store.clone());
+        let store = self.store.clone();
+        let channel = store
+            .call(move |store| Ok(store.session(session)?.map(|s| s.channel)))
+            .await?;
+        let platform_delivers = match channel.map(|c| settings.reply_deliverer(c)) {
+            Some(Ok(ReplyDeliverer::Zendesk)) => false,
+            Some(Ok(ReplyDeliverer::Platform)) | None => true,
+            Some(Err(error)) => {
+                tracing::warn!(%error, "the zendesk-delivers setting is unreadable; the platform delivers");
+                true
+            }
+        };
+        let outbound = match settings.outbound_url() {
+            Ok(url) => url.filter(|_| platform_delivers),
+            Err(error) => {
                 tracing::warn!(%error, "the outbound URL setting is unreadable; replies are only recorded");
                 None
-            });
+            }
+        };
         let received_ms = deliveries
             .iter()
             .map(|d| d.received_ms)

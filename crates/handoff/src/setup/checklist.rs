@@ -402,6 +402,18 @@ pub async fn refresh(
     let (connection, liveness) = account::verify(profile, clock)
         .await?
         .ok_or(SetupError::NotConnected)?;
+    refresh_after(profile, clock, fields, connection, liveness).await
+}
+
+/// [`refresh`] for a caller that has just asked Zendesk whether the credentials work ([`account::verify`]):
+/// everything but that request (the verification runs the two as its first two steps).
+pub async fn refresh_after(
+    profile: &Profile,
+    clock: &Clock,
+    fields: &dyn MappedFields,
+    connection: Connection,
+    liveness: Liveness,
+) -> Result<Checklist, SetupError> {
     let mut requests = 1;
     let store = profile.store().clone();
     let secrets = RelaySecrets::new(profile.keychain()?, store.clone(), clock.clone());

@@ -75,68 +75,40 @@ pub async fn observe(
     url: Option<&str>,
     reads: Reads,
 ) -> Observation {
-    let mut count = 0;
-    let mut adoptable_webhook = None;
-    let webhook = match webhook_id {
-        Some(id) => {
-            count += 1;
-            match client.show_webhook(id).await {
-                Ok(webhook) => Found::Present(webhook),
-                Err(zendesk::Error::NotFound { .. }) => Found::Gone { id: id.to_owned() },
-                Err(error) => Found::Unreadable(error.into()),
-            }
+    // Every trigger is read whatever the webhook turns out to be, so that read runs beside the webhook's; the
+    // signing secret and the invocations need the webhook present, so they run together after it. The count
+    // of requests is the same as one after the other.
+    let listing = async {
+        if reads.all_triggers {
+            Some(client.all_triggers().await.map_err(ReadError::from))
+        } else {
+            None
         }
-        None => Found::NotSetUp,
     };
-    // A stored webhook that is gone may have a twin at our URL (made by hand from the manual guide): adopt it
-    // rather than make a third.
-    if matches!(webhook, Found::NotSetUp | Found::Gone { .. }) {
-        if let Some(url) = url {
-            count += 1;
-            match client.list_webhooks(None).await {
-                Ok(list) => adoptable_webhook = adoptable(list, url),
-                Err(error) if matches!(webhook, Found::NotSetUp) => {
-                    return Observation {
-                        webhook: Found::Unreadable(error.into()),
-                        adoptable_webhook: None,
-                        signing_secret: None,
-                        trigger: Found::NotSetUp,
-                        adoptable_trigger: None,
-                        all_triggers: None,
-                        invocations: None,
-                        reads: count,
-                    };
-                }
-                Err(error) => tracing::warn!(%error, "could not list the webhooks"),
-            }
-        }
+    let (hook, early_list) = tokio::join!(webhook_reads(client, webhook_id, url, reads), listing);
+    let WebhookReads {
+        webhook,
+        adoptable_webhook,
+        signing_secret,
+        invocations,
+        mut count,
+        list_failed,
+    } = hook;
+    if early_list.is_some() {
+        count += 1;
     }
-    let signing_secret = match webhook.present() {
-        Some(webhook) => {
-            count += 1;
-            Some(
-                client
-                    .webhook_signing_secret(&webhook.id)
-                    .await
-                    .map_err(ReadError::from),
-            )
-        }
-        None => None,
-    };
-    let invocations = match (webhook.present(), reads.invocations) {
-        (Some(webhook), true) => {
-            count += 1;
-            Some(
-                client
-                    .webhook_invocations(&webhook.id)
-                    .take(RECENT_INVOCATIONS)
-                    .try_collect::<Vec<_>>()
-                    .await
-                    .map_err(ReadError::from),
-            )
-        }
-        _ => None,
-    };
+    if let Some(error) = list_failed {
+        return Observation {
+            webhook: Found::Unreadable(error),
+            adoptable_webhook: None,
+            signing_secret: None,
+            trigger: Found::NotSetUp,
+            adoptable_trigger: None,
+            all_triggers: None,
+            invocations: None,
+            reads: count,
+        };
+    }
     // Triggers: ours by id, unless every trigger is read anyway (or ours is unknown and one might be adopted).
     let hook_id = webhook
         .present()
@@ -146,8 +118,13 @@ pub async fn observe(
     let mut all_triggers = None;
     let mut trigger = Found::NotSetUp;
     if must_list {
-        count += 1;
-        let listed = client.all_triggers().await.map_err(ReadError::from);
+        let listed = match early_list {
+            Some(listed) => listed,
+            None => {
+                count += 1;
+                client.all_triggers().await.map_err(ReadError::from)
+            }
+        };
         if let (Some(id), Ok(list)) = (trigger_id, &listed) {
             trigger = match list.iter().find(|t| t.id == id) {
                 Some(found) => Found::Present(found.clone()),
@@ -187,6 +164,96 @@ pub async fn observe(
         all_triggers,
         invocations,
         reads: count,
+    }
+}
+
+/// What the webhook's reads found.
+struct WebhookReads {
+    webhook: Found<Webhook>,
+    adoptable_webhook: Option<Webhook>,
+    signing_secret: Option<Result<SigningSecret, ReadError>>,
+    invocations: Option<Result<Vec<Invocation>, ReadError>>,
+    count: usize,
+    /// Nothing is recorded and the list of webhooks could not be read: nothing can be judged.
+    list_failed: Option<ReadError>,
+}
+
+/// The webhook (by id, or the one to adopt), then its signing secret and invocations side by side.
+async fn webhook_reads(
+    client: &Client,
+    webhook_id: Option<&str>,
+    url: Option<&str>,
+    reads: Reads,
+) -> WebhookReads {
+    let mut count = 0;
+    let mut adoptable_webhook = None;
+    let webhook = match webhook_id {
+        Some(id) => {
+            count += 1;
+            match client.show_webhook(id).await {
+                Ok(webhook) => Found::Present(webhook),
+                Err(zendesk::Error::NotFound { .. }) => Found::Gone { id: id.to_owned() },
+                Err(error) => Found::Unreadable(error.into()),
+            }
+        }
+        None => Found::NotSetUp,
+    };
+    // A stored webhook that is gone may have a twin at our URL (made by hand from the manual guide): adopt it
+    // rather than make a third.
+    if matches!(webhook, Found::NotSetUp | Found::Gone { .. }) {
+        if let Some(url) = url {
+            count += 1;
+            match client.list_webhooks(None).await {
+                Ok(list) => adoptable_webhook = adoptable(list, url),
+                Err(error) if matches!(webhook, Found::NotSetUp) => {
+                    return WebhookReads {
+                        webhook,
+                        adoptable_webhook: None,
+                        signing_secret: None,
+                        invocations: None,
+                        count,
+                        list_failed: Some(error.into()),
+                    };
+                }
+                Err(error) => tracing::warn!(%error, "could not list the webhooks"),
+            }
+        }
+    }
+    let (signing_secret, invocations) = match webhook.present() {
+        Some(webhook) => {
+            let secret = async {
+                client
+                    .webhook_signing_secret(&webhook.id)
+                    .await
+                    .map_err(ReadError::from)
+            };
+            let invocations = async {
+                if reads.invocations {
+                    Some(
+                        client
+                            .webhook_invocations(&webhook.id)
+                            .take(RECENT_INVOCATIONS)
+                            .try_collect::<Vec<_>>()
+                            .await
+                            .map_err(ReadError::from),
+                    )
+                } else {
+                    None
+                }
+            };
+            let (secret, invocations) = tokio::join!(secret, invocations);
+            count += 1 + usize::from(invocations.is_some());
+            (Some(secret), invocations)
+        }
+        None => (None, None),
+    };
+    WebhookReads {
+        webhook,
+        adoptable_webhook,
+        signing_secret,
+        invocations,
+        count,
+        list_failed: None,
     }
 }
 

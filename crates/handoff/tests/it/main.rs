@@ -18,10 +18,12 @@ mod oauth;
 mod refresh;
 mod relay;
 mod relay_crash;
+mod rotate;
 mod save;
 mod session_cli;
 mod sessions;
 mod setup;
+mod verify;
 
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::Profile;

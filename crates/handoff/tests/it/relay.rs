@@ -1160,3 +1160,70 @@ async fn the_relay_console_shows_the_url_sends_a_test_delivery_and_replays() {
         .trim()
         .starts_with("whsec_"));
 }
+
+/// `zendesk-delivers`: a channel whose replies Zendesk's own email delivers gets the agent turn on its session
+/// (the AI goes quiet) but no message to the AI platform, which would reach the customer a second time; a
+/// channel the platform delivers gets both.
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_on_a_channel_zendesk_delivers_are_recorded_but_not_sent_to_the_platform() {
+    let rig = relay_rig(TriggerKind::AsSetupMakesIt).await;
+    Settings::new(rig.profile.store().clone())
+        .set(SettingKey::ZendeskDelivers, "whatsapp")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (by_zendesk, ticket) = rig.handed_off("zendesk-emails@example.com").await;
+    rig.comment(
+        ticket,
+        "agent@example.com",
+        "Zendesk emails this one.",
+        true,
+    )
+    .await;
+    eventually("the agent turn", || {
+        rig.agent_turns(by_zendesk) == ["Zendesk emails this one."]
+    })
+    .await;
+    assert!(
+        rig.sessions
+            .get(by_zendesk)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .human_active
+    );
+    rig.settled().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        rig.endpoint.messages().is_empty(),
+        "nothing for the platform: {:?}",
+        rig.endpoint.messages()
+    );
+    assert!(rig
+        .profile
+        .store()
+        .outbound_messages(10)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_empty());
+
+    // The same relay, a channel the platform delivers: the reply goes out too.
+    Settings::new(rig.profile.store().clone())
+        .set(SettingKey::ZendeskDelivers, "email")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (by_platform, ticket) = rig.handed_off("platform-sends@example.com").await;
+    rig.comment(
+        ticket,
+        "agent@example.com",
+        "The platform sends this one.",
+        true,
+    )
+    .await;
+    eventually("the platform's message", || {
+        rig.endpoint.messages().len() == 1
+    })
+    .await;
+    assert_eq!(
+        rig.endpoint.messages()[0].1["session_id"],
+        by_platform.to_string()
+    );
+    assert_eq!(
+        rig.agent_turns(by_platform),
+        ["The platform sends this one."]
+    );
+}

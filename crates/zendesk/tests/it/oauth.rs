@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use zendesk::{
-    Auth, Client, ClientConfig, Error, Grant, SecretString, TokenRequest, TokenResponse,
+    Auth, Client, ClientConfig, Error, Forbidden, Grant, SecretString, TokenRequest, TokenResponse,
     TokenSource,
 };
 use zendesk_sim::{Clock, ConsentMode, RunningSimulator, Seed, SimConfig};
@@ -361,4 +361,64 @@ async fn an_expired_bearer_is_refreshed_once_and_a_second_401_is_bad_credentials
         spec::assert_all_valid(&sent(&running));
         running.stop().await.unwrap();
     }
+}
+
+/// Disconnect revokes the console's own token: `DELETE /api/v2/oauth/tokens/current` answers 204, the token and
+/// its refresh token stop working, and the request is the spec's `RevokeOAuthToken`. A token without the
+/// `oauth_tokens:write` scope (or `write`) may not revoke itself: a 403 naming the scope.
+#[tokio::test]
+async fn a_token_revokes_itself_and_stops_working() {
+    let (running, _clock) = simulator().await;
+    let anonymous = client(&running, Auth::Anonymous);
+    let code = authorization_code(&running, "users:read oauth_tokens:write").await;
+    let tokens = anonymous
+        .exchange_token(&code_request(&code, VERIFIER))
+        .await
+        .unwrap();
+    let bearer = client(
+        &running,
+        Auth::Bearer(Arc::new(Fixed(tokens.access_token.clone()))),
+    );
+    assert_eq!(
+        bearer.current_user().await.unwrap().id,
+        running.sim.admin().user_id
+    );
+    bearer.revoke_current_token().await.unwrap();
+    assert!(matches!(
+        bearer.current_user().await,
+        Err(Error::BadCredentials { .. })
+    ));
+    let refreshed = anonymous
+        .exchange_token(&TokenRequest {
+            grant: Grant::RefreshToken {
+                refresh_token: tokens.refresh_token.clone().unwrap(),
+            },
+            client_id: "handoff_console".into(),
+            client_secret: None,
+            scope: None,
+            expires_in: None,
+            refresh_token_expires_in: None,
+        })
+        .await;
+    assert!(
+        matches!(refreshed, Err(Error::BadCredentials { .. })),
+        "the refresh token went with it: {refreshed:?}"
+    );
+
+    let code = authorization_code(&running, "users:read").await;
+    let narrow = anonymous
+        .exchange_token(&code_request(&code, VERIFIER))
+        .await
+        .unwrap();
+    let narrow = client(&running, Auth::Bearer(Arc::new(Fixed(narrow.access_token))));
+    match narrow.revoke_current_token().await {
+        Err(Error::Forbidden {
+            reason: Forbidden::MissingScopes(scopes),
+        }) => assert!(
+            scopes.iter().any(|s| s.contains("oauth_tokens")),
+            "{scopes:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    spec::assert_all_valid(&sent(&running));
 }

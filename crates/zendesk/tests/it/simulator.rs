@@ -853,3 +853,118 @@ async fn the_setup_calls_conform() {
     assert_eq!(probe.status_code, Some(200));
     spec::assert_all_valid(&logged(&running));
 }
+
+/// The calls verification, rotation and disconnect send: the staff list (to pick the rep who replies), a
+/// public reply with `author_id` (a rep's reply through the API), the clean-up of the verification ticket and
+/// the user it created, the webhook's endpoint moved to a new URL, its signing secret reset, then our trigger
+/// and our webhook deleted. Validated against the official spec and the webhook recordings.
+#[tokio::test]
+async fn the_verify_rotate_and_disconnect_calls_conform() {
+    let (running, client) = simulator(Seed::Minimal).await;
+    let staff = client.staff_users().await.unwrap();
+    assert!(!staff.is_empty());
+    assert!(
+        staff
+            .iter()
+            .all(|u| matches!(u.role, Role::Agent | Role::Admin)),
+        "{staff:?}"
+    );
+    let agent = staff
+        .iter()
+        .find(|u| u.role == Role::Agent && u.is_active_staff() && u.role_type != Some(1))
+        .expect("a full agent");
+    let created = client
+        .create_ticket(
+            &NewTicket {
+                subject: Some("Verification".to_owned()),
+                comment: NewComment {
+                    body: Some("Checking the loop".to_owned()),
+                    ..NewComment::default()
+                },
+                requester: Some(Requester {
+                    name: "Verification contact".to_owned(),
+                    email: Some("verify-contact@example.com".to_owned()),
+                    locale_id: None,
+                }),
+                external_id: Some("verification-session".to_owned()),
+                ..NewTicket::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let reply = client
+        .update_ticket(
+            created.ticket.id,
+            &TicketUpdate {
+                comment: Some(NewComment {
+                    body: Some("A rep's reply".to_owned()),
+                    public: Some(true),
+                    author_id: Some(agent.id),
+                    ..NewComment::default()
+                }),
+                ..TicketUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.ticket.id, created.ticket.id);
+    let comments = client.ticket_comments(created.ticket.id).await.unwrap();
+    assert_eq!(comments.last().map(|c| c.author_id), Some(agent.id));
+    client.delete_ticket(created.ticket.id).await.unwrap();
+    let deleted = client
+        .delete_user(created.ticket.requester_id.expect("a requester"))
+        .await
+        .unwrap();
+    assert!(!deleted.active, "Zendesk deletes softly: {deleted:?}");
+
+    let webhook = client
+        .create_webhook(&NewWebhook::for_triggers(
+            "Zendesk Handoff Console: reply sync",
+            "https://relay.example.com/zendesk/org/k1.tag",
+        ))
+        .await
+        .unwrap();
+    client
+        .patch_webhook(
+            &webhook.id,
+            &WebhookPatch {
+                endpoint: Some("https://relay.example.com/zendesk/org/k2.tag".to_owned()),
+                ..WebhookPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let before = client.webhook_signing_secret(&webhook.id).await.unwrap();
+    let after = client
+        .reset_webhook_signing_secret(&webhook.id)
+        .await
+        .unwrap();
+    assert_ne!(before.secret.expose_secret(), after.secret.expose_secret());
+    let trigger = client
+        .create_trigger(&NewTrigger {
+            title: "Zendesk Handoff Console: send public replies to the AI platform".to_owned(),
+            conditions: Conditions {
+                all: vec![Condition {
+                    field: "update_type".to_owned(),
+                    operator: Some("is".to_owned()),
+                    value: json!("Change"),
+                }],
+                any: Vec::new(),
+            },
+            actions: vec![Action::notify_webhook(&webhook.id, "{}")],
+            active: Some(true),
+            description: None,
+            category_id: None,
+            position: None,
+        })
+        .await
+        .unwrap();
+    client.delete_trigger(trigger.id).await.unwrap();
+    client.delete_webhook(&webhook.id).await.unwrap();
+    assert!(matches!(
+        client.show_webhook(&webhook.id).await,
+        Err(Error::NotFound { .. })
+    ));
+    spec::assert_all_valid(&logged(&running));
+}
