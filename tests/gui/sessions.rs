@@ -77,8 +77,11 @@ async fn a_test_conversation_in_the_sandbox_becomes_a_ticket_with_its_transcript
     .await;
     app.wait_for_text("sessions-queue", &["This app sends handoffs to Zendesk"])
         .await;
-    app.wait_for_text("relay-controls", &["Webhook relay", "Stopped", "No deliveries yet"])
-        .await;
+    app.wait_for_text(
+        "relay-controls",
+        &["Webhook relay", "Stopped", "No deliveries yet"],
+    )
+    .await;
     app.screenshot("20-relay-sessions-empty").await;
 
     app.click("sessions-start-test").await;
