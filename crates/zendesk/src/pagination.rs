@@ -8,11 +8,15 @@
 //! `links.next` / `next_page` may name another host (the account's canonical subdomain); they are followed by
 //! path and query on the configured base URL (see `Client::url_for`).
 
+use std::collections::HashMap;
+
+use futures::future::{FutureExt, RemoteHandle};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::client::Request;
+use crate::client::{Answer, Request};
 use crate::error::OFFSET_PAGINATION_LIMIT;
 use crate::{Client, Error};
 
@@ -36,27 +40,16 @@ pub struct CursorPage<T> {
 }
 
 impl<T: DeserializeOwned> CursorPage<T> {
-    /// Reads a cursor page whose records are under `key` (e.g. `ticket_fields`).
-    pub fn from_json(body: Value, key: &str) -> Result<CursorPage<T>, Error> {
-        let mut body = body;
-        let items = take_items(&mut body, key)?;
-        let has_more = body
-            .pointer("/meta/has_more")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let after_cursor = body
-            .pointer("/meta/after_cursor")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let next = body
-            .pointer("/links/next")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+    /// Reads a cursor page whose records are under `key` (e.g. `ticket_fields`), the way the client's streams
+    /// read every page.
+    pub fn from_slice(body: &[u8], key: &str) -> Result<CursorPage<T>, Error> {
+        let members = serde_json::from_slice(body).map_err(|err| Error::decode(key, err))?;
+        let page = RawCursorPage::from_members(members, key)?;
         Ok(CursorPage {
-            items,
-            has_more,
-            after_cursor,
-            next,
+            items: page.decode_items(key)?,
+            has_more: page.has_more,
+            after_cursor: page.after_cursor,
+            next: page.next,
         })
     }
 }
@@ -69,6 +62,62 @@ fn take_items<T: DeserializeOwned>(body: &mut Value, key: &str) -> Result<Vec<T>
             detail: format!("the answer has no `{key}` list"),
         })?;
     serde_json::from_value(items).map_err(|err| Error::decode(key, err))
+}
+
+/// Where a cursor stream stands: the request for the next page, and that request already on its way (dropping
+/// the [`RemoteHandle`] cancels it).
+struct Ahead {
+    next: Option<Request>,
+    pages: usize,
+    in_flight: Option<RemoteHandle<Result<Answer, Error>>>,
+}
+
+/// A cursor page with its records still undecoded JSON: its cursor is known before the records are decoded.
+struct RawCursorPage {
+    items: Box<RawValue>,
+    has_more: bool,
+    after_cursor: Option<String>,
+    next: Option<String>,
+}
+
+impl RawCursorPage {
+    fn read(answer: &Answer, key: &str) -> Result<RawCursorPage, Error> {
+        RawCursorPage::from_members(answer.decode(key)?, key)
+    }
+
+    /// The page's shape. `has_more` is the only stop signal; a missing or odd `meta` reads as the last page.
+    /// `meta` and `links` are small, so they go through a `Value`.
+    fn from_members(
+        mut members: HashMap<String, Box<RawValue>>,
+        key: &str,
+    ) -> Result<RawCursorPage, Error> {
+        let items = members.remove(key).ok_or_else(|| Error::Decode {
+            detail: format!("the answer has no `{key}` list"),
+        })?;
+        let small = |name: &str| -> Value {
+            members
+                .get(name)
+                .and_then(|raw| serde_json::from_str(raw.get()).ok())
+                .unwrap_or(Value::Null)
+        };
+        let (meta, links) = (small("meta"), small("links"));
+        Ok(RawCursorPage {
+            items,
+            has_more: meta
+                .get("has_more")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            after_cursor: meta
+                .get("after_cursor")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            next: links.get("next").and_then(Value::as_str).map(str::to_owned),
+        })
+    }
+
+    fn decode_items<T: DeserializeOwned>(&self, key: &str) -> Result<Vec<T>, Error> {
+        serde_json::from_str(self.items.get()).map_err(|err| Error::decode(key, err))
+    }
 }
 
 /// `path?k=v&…` with the values form-encoded (`page[size]` becomes `page%5Bsize%5D`).
@@ -100,17 +149,11 @@ fn with_after_cursor(path_and_query: &str, cursor: &str) -> String {
 }
 
 impl Client {
-    /// One cursor page.
-    pub(crate) async fn cursor_page<T: DeserializeOwned>(
-        &self,
-        request: &Request,
-        key: &str,
-    ) -> Result<CursorPage<T>, Error> {
-        let body: Value = self.json(request).await?;
-        CursorPage::from_json(body, key)
-    }
-
     /// Every record of a cursor-paginated list, page by page, as a stream.
+    ///
+    /// The next page is asked for as soon as this page's cursor is read, before its records are decoded: on a
+    /// long list the decoding of page n overlaps the round trip of page n+1, so the whole read costs about one
+    /// round trip per page. At most one request runs ahead, and it is cancelled if the stream is dropped.
     pub(crate) fn cursor_stream<T>(
         &self,
         first: Request,
@@ -120,20 +163,30 @@ impl Client {
         T: DeserializeOwned + Send + 'static,
     {
         let client = self.clone();
-        stream::try_unfold((Some(first), 0usize), move |(next, pages)| {
+        let start = Ahead {
+            next: Some(first),
+            pages: 0,
+            in_flight: None,
+        };
+        stream::try_unfold(start, move |ahead| {
             let client = client.clone();
             async move {
-                let Some(request) = next else {
+                let Some(request) = ahead.next else {
                     return Ok(None);
                 };
-                if pages >= MAX_PAGES {
+                if ahead.pages >= MAX_PAGES {
                     return Err(Error::Decode {
                         detail: format!(
                             "{key}: more than {MAX_PAGES} pages; the server keeps saying has_more"
                         ),
                     });
                 }
-                let page: CursorPage<T> = client.cursor_page(&request, key).await?;
+                let answer = match ahead.in_flight {
+                    Some(in_flight) => in_flight.await?,
+                    None => client.send(&request).await?,
+                };
+                let page = RawCursorPage::read(&answer, key)?;
+                drop(answer);
                 let following = if page.has_more {
                     let target = match (&page.next, &page.after_cursor) {
                         (Some(next), _) => next.clone(),
@@ -156,7 +209,19 @@ impl Client {
                 } else {
                     None
                 };
-                Ok(Some((page.items, (following, pages + 1))))
+                let in_flight = following.clone().map(|next| {
+                    let client = client.clone();
+                    let (remote, handle) = async move { client.send(&next).await }.remote_handle();
+                    tokio::spawn(remote);
+                    handle
+                });
+                let items: Vec<T> = page.decode_items(key)?;
+                let ahead = Ahead {
+                    next: following,
+                    pages: ahead.pages + 1,
+                    in_flight,
+                };
+                Ok(Some((items, ahead)))
             }
         })
         .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
@@ -246,7 +311,8 @@ mod tests {
             "meta": {"has_more": false, "after_cursor": "eyJvIjoi", "before_cursor": "eyJvIjoi"},
             "links": {"next": "https://z3n.zendesk.com/api/v2/triggers.json?page%5Bafter%5D=eyJvIjoi&page%5Bsize%5D=100", "prev": null}
         });
-        let page: CursorPage<Value> = CursorPage::from_json(body, "triggers").unwrap();
+        let page: CursorPage<Value> =
+            CursorPage::from_slice(body.to_string().as_bytes(), "triggers").unwrap();
         assert!(!page.has_more);
         assert!(page.next.is_some());
         assert_eq!(page.items.len(), 1);

@@ -187,17 +187,22 @@ pub async fn fetch(
     store: &Store,
     now: Timestamp,
 ) -> Result<Fetched, FieldsError> {
-    let listed: Vec<zendesk::TicketField> = client
+    // Each field is converted as it arrives, while the client already waits for the next page: only the
+    // SQLite commit is left once the last page is in.
+    let (mut fields, rows) = client
         .ticket_fields()
-        .try_collect()
-        .await
-        .map_err(FieldsError::Zendesk)?;
-    let mut fields: Vec<Field> = listed.iter().map(Field::from_zendesk).collect();
+        .map_err(FieldsError::Zendesk)
+        .try_fold(
+            (Vec::new(), Vec::new()),
+            |(mut fields, mut rows), listed| async move {
+                let field = Field::from_zendesk(&listed);
+                rows.push(field.to_row()?);
+                fields.push(field);
+                Ok::<_, FieldsError>((fields, rows))
+            },
+        )
+        .await?;
     fields.sort_by_key(|field| (field.position, field.id));
-    let rows = fields
-        .iter()
-        .map(Field::to_row)
-        .collect::<Result<Vec<_>, _>>()?;
     let fetched_at = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     store
         .call(move |store| store.replace_ticket_fields(&rows, &fetched_at))

@@ -655,8 +655,11 @@ fn empty(body: &Value) -> Result<(Outcome, usize), String> {
 }
 
 fn cursor_direct<T: DeserializeOwned>(body: &Value, key: &str) -> Result<(Outcome, usize), String> {
-    let page: CursorPage<T> =
-        CursorPage::from_json(body.clone(), key).map_err(|err| err.to_string())?;
+    let page: CursorPage<T> = CursorPage::from_slice(
+        &serde_json::to_vec(body).map_err(|err| err.to_string())?,
+        key,
+    )
+    .map_err(|err| err.to_string())?;
     Ok((Outcome::Decoded, page.items.len()))
 }
 
