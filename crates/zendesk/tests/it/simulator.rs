@@ -448,11 +448,11 @@ async fn pagination_over_many_pages() {
     let (running, client) = simulator(Seed::Generated {
         tickets: 0,
         users: 250,
-        fields: 150,
+        fields: 350,
     })
     .await;
     let fields = client.all_ticket_fields().await.unwrap();
-    assert!(fields.len() >= 150, "{}", fields.len());
+    assert!(fields.len() >= 350, "{}", fields.len());
     let mut ids: Vec<u64> = fields.iter().map(|f| f.id).collect();
     ids.dedup();
     assert_eq!(
@@ -468,6 +468,24 @@ async fn pagination_over_many_pages() {
         field_pages,
         fields.len().div_ceil(100),
         "one request per page of 100"
+    );
+
+    // The stream asks for page n+1 while page n is decoded, but never further ahead, and a stream dropped
+    // after its first records asks for nothing more.
+    let before = logged(&running).len();
+    let first_five: Vec<_> = futures::StreamExt::take(client.ticket_fields(), 5)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(first_five.len(), 5);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = logged(&running)[before..]
+        .iter()
+        .filter(|s| s.path.starts_with("/api/v2/ticket_fields"))
+        .count();
+    assert!(
+        (1..=2).contains(&asked),
+        "the first page and at most one ahead, not {asked}"
     );
 
     let users = client
