@@ -111,19 +111,7 @@ pub async fn start(
     )
     .await?;
     if !report.saved() {
-        let failed: Vec<String> = report
-            .checks
-            .iter()
-            .filter(|c| c.status == crate::connect::CheckStatus::Failed)
-            .map(|c| {
-                format!(
-                    "{}: {}",
-                    c.id.label(),
-                    c.cause.as_deref().unwrap_or(&c.detail)
-                )
-            })
-            .collect();
-        return Err(DemoError::Checks(failed.join("; ")));
+        return Err(DemoError::Checks(report.failures()));
     }
     Ok(Demo { simulator, report })
 }

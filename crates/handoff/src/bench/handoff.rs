@@ -115,9 +115,10 @@ async fn measure(
     .await
     .map_err(|e| fail("connecting to the simulator")(&e))?;
     if !report.saved() {
-        return Err(BenchError(
-            "the simulator's admin did not pass Verify & Save".into(),
-        ));
+        return Err(BenchError(format!(
+            "the simulator's admin did not pass Verify & Save ({})",
+            report.failures()
+        )));
     }
     let account = crate::account::open(&profile, &clock)
         .await

@@ -72,9 +72,10 @@ async fn measure(
     .await
     .map_err(|e| fail("connecting", e))?;
     if !report.saved() {
-        return Err(BenchError::new(
-            "the simulator's admin did not pass Verify & Save".into(),
-        ));
+        return Err(BenchError::new(format!(
+            "the simulator's admin did not pass Verify & Save ({})",
+            report.failures()
+        )));
     }
     let account = crate::account::open(&profile, &clock)
         .await

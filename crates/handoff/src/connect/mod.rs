@@ -348,6 +348,23 @@ impl VerifyReport {
     pub fn saved(&self) -> bool {
         self.connection.is_some()
     }
+
+    /// The failed checks, each with its cause, in one line: why nothing was saved.
+    pub fn failures(&self) -> String {
+        let failed: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Failed)
+            .map(|c| {
+                format!(
+                    "{}: {}",
+                    c.id.label(),
+                    c.cause.as_deref().unwrap_or(&c.detail)
+                )
+            })
+            .collect();
+        failed.join("; ")
+    }
 }
 
 /// Options that are not typed by the admin.
