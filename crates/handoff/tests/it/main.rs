@@ -9,6 +9,7 @@ mod checklist;
 mod cli;
 mod connect;
 mod crash;
+mod doctor;
 mod fields;
 mod handoffs;
 mod keychain;
