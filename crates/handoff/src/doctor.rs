@@ -274,6 +274,8 @@ impl Finding {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// The checklist the findings were judged with (the diagnostics bundle keeps it).
+    pub checklist: Checklist,
     pub at: Timestamp,
     /// Zendesk requests the reading made.
     pub zendesk_requests: usize,
@@ -386,6 +388,7 @@ pub async fn run(
         findings: asked.iter().map(|s| diagnose(&reading, *s)).collect(),
         at: reading.now,
         zendesk_requests: reading.checklist.zendesk_requests,
+        checklist: reading.checklist,
     })
 }
 

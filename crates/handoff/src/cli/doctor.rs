@@ -2,9 +2,11 @@
 //! against one reading of the account and the data folder; one block per symptom with what each probe saw,
 //! then the cause, the fix and the action.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use handoff::bundle::{self, Looked, Written};
 use handoff::doctor::{self, DoctorError, Finding, Outcome, Symptom};
 
 use super::{fail, print_json, Context, Exit};
@@ -15,12 +17,17 @@ use super::{fail, print_json, Context, Exit};
                   webhook-4xx, trigger-not-firing, duplicates, rate-limited, token-expiring (all of them when \
                   none is named).\n\nExit codes: 0 nothing wrong found; 15 a cause was found (its fix is \
                   printed); 2 unknown symptom; 4 keychain unavailable; 5 not connected; 1 the data folder could \
-                  not be read."
+                  not be read, or the bundle not written. With --bundle the zip is written even when the doctor \
+                  cannot look (not connected): it then holds the local data only."
 )]
 pub struct DoctorArgs {
     /// The symptom to look into (default: every symptom).
     #[arg(value_name = "SYMPTOM")]
     symptom: Option<String>,
+    /// Also write the redacted diagnostics bundle (a zip) to PATH: a .zip file, or a folder to put
+    /// handoff-diagnostics-<time>.zip in.
+    #[arg(long, value_name = "PATH")]
+    bundle: Option<PathBuf>,
 }
 
 pub async fn run(context: &Context, args: DoctorArgs) -> ExitCode {
@@ -42,12 +49,35 @@ pub async fn run(context: &Context, args: DoctorArgs) -> ExitCode {
             }
         },
     };
-    let report = match doctor::run(&context.profile, &context.clock, &symptoms).await {
+    let outcome = doctor::run(&context.profile, &context.clock, &symptoms).await;
+    let written = match &args.bundle {
+        None => None,
+        Some(path) => {
+            let looked = match &outcome {
+                Ok(report) => Looked::Doctor(report),
+                Err(error) => Looked::NotLooked(error.to_string()),
+            };
+            match bundle::write(&context.profile, looked, path, context.clock.now()).await {
+                Ok(written) => Some(written),
+                Err(error) => return fail(Exit::Internal, &error.to_string(), json),
+            }
+        }
+    };
+    let report = match outcome {
         Ok(report) => report,
-        Err(error) => return failed(&error, json),
+        Err(error) => {
+            if let (Some(written), false) = (&written, json) {
+                print_written(written);
+            }
+            return failed(&error, json);
+        }
     };
     if json {
-        print_json(&doctor::report_json(&report));
+        let mut value = doctor::report_json(&report);
+        if let (Some(written), Some(object)) = (&written, value.as_object_mut()) {
+            object.insert("bundle".to_owned(), bundle_json(written));
+        }
+        print_json(&value);
     } else {
         let detailed = symptoms.len() == 1;
         for finding in &report.findings {
@@ -64,12 +94,32 @@ pub async fn run(context: &Context, args: DoctorArgs) -> ExitCode {
                 "\n{found} symptom(s) with a cause found: fix the first one above, then run `handoff doctor` again."
             );
         }
+        if let Some(written) = &written {
+            print_written(written);
+        }
     }
     if report.found() {
         Exit::ProblemFound.into()
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn print_written(written: &Written) {
+    println!(
+        "Diagnostics bundle written to {} ({} files, {} KB, every secret redacted).",
+        written.path.display(),
+        written.files.len(),
+        written.bytes.div_ceil(1024)
+    );
+}
+
+fn bundle_json(written: &Written) -> serde_json::Value {
+    serde_json::json!({
+        "path": written.path.display().to_string(),
+        "files": written.files,
+        "bytes": written.bytes,
+    })
 }
 
 /// Maps the reasons the doctor could not look at all to the exit codes.

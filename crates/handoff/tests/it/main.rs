@@ -4,6 +4,7 @@
 mod api;
 mod assist;
 mod background;
+mod bundle;
 mod canary;
 mod checklist;
 mod cli;
