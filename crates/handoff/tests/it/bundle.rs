@@ -1,8 +1,8 @@
 //! The diagnostics bundle (SPEC §10): a connection with known secrets (OAuth tokens, a client secret, the URL
-//! key, Zendesk's signing secret, the outbound signing secret, the LLM key, a password in the outbound
-//! URL), real traffic (a handoff, a rep's reply delivered to the relay, its outbound attempts), a log file
-//! that leaked them all; the bundle is written, unzipped, and no file holds any secret or the webhook URL's
-//! tag, while every expected file is there with its records.
+//! key, Zendesk's signing secret, the outbound signing secret, the LLM key, a password in the outbound URL, a
+//! sessions API key), real traffic (a handoff, a rep's reply delivered to the relay, its outbound attempts), a
+//! log file that leaked them all; the bundle is written, unzipped, and no file holds any secret or the webhook
+//! URL's tag, while every expected file is there with its records.
 
 use std::io::Read as _;
 use std::time::Duration;
@@ -211,6 +211,11 @@ async fn the_bundle_holds_what_troubleshooting_needs_and_no_secret() {
         URL_PASSWORD.to_owned(),
     ];
     held.extend(link_key.map(|k| k.expose_secret().to_owned()));
+    // A sessions API key: only its hash is stored, so the bundle knows it by its shape alone.
+    let api_key = handoff::api::ApiKeys::new(rig.profile.store().clone(), rig.clock.clone())
+        .create("the AI platform")
+        .unwrap_or_else(|e| panic!("{e}"));
+    held.push(api_key.key.expose_secret().to_owned());
     let logs = rig.profile.logs_dir();
     std::fs::create_dir_all(&logs).unwrap_or_else(|e| panic!("{e}"));
     let leaked: Vec<String> = held
