@@ -8,7 +8,9 @@
 //! every symptom's probes are a table. [`run`] does both for the symptoms asked.
 //!
 //! Invariants:
-//! - The doctor writes nothing, to Zendesk or the store (the relay probe calls `/healthz`, as the checklist's).
+//! - The doctor writes nothing to Zendesk (the relay probe calls `/healthz`, as the checklist's) and changes
+//!   none of setup's records or queues; like `handoff status`, asking whether the credentials work records the
+//!   answer (reconnect required, or lifted) and renews an OAuth token that is due.
 //! - One reading serves every symptom: the whole troubleshooting panel costs the checklist's seven requests.
 //! - A probe that could not look is `unknown`, never `ok`; a finding's cause is the first probe, upstream
 //!   first, that found a problem (the others stay listed with their evidence).
