@@ -148,6 +148,7 @@ enum Break {
     TriggerConditionsChanged,
     NotifyRequesterTriggerOfZendesk,
     TicketCreatesRateLimited,
+    ZendeskRefusesTheDoctorsOwnRead,
     ApiTokenDeadlineIn60Days,
 }
 
@@ -271,6 +272,14 @@ async fn break_it(
                 .update_trigger(rig.trigger_id(), &trigger)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
+        }
+        Break::ZendeskRefusesTheDoctorsOwnRead => {
+            // Its Retry-After is past the client's patience, so the read fails at once and counts as refused.
+            fault(
+                rig,
+                json!({"method": "GET", "path": "/api/v2/triggers", "kind": "rate_limit", "retry_after": 120, "count": 1}),
+            )
+            .await;
         }
         Break::NotifyRequesterTriggerOfZendesk => {}
         Break::ApiTokenDeadlineIn60Days => at = "2027-03-01T10:00:00Z",
@@ -412,6 +421,14 @@ async fn each_broken_thing_is_the_cause_its_symptom_names() {
             broken: Break::TicketCreatesRateLimited,
             symptom: Symptom::RateLimited,
             says: "429",
+            action: "none",
+            repair: None,
+            also: None,
+        },
+        Row {
+            broken: Break::ZendeskRefusesTheDoctorsOwnRead,
+            symptom: Symptom::RateLimited,
+            says: "used up right now",
             action: "none",
             repair: None,
             also: None,
