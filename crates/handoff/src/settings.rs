@@ -18,6 +18,10 @@ pub const DEFAULT_TAG_PREFIX: &str = "opencx";
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8750";
 /// Where the relay the console hosts listens unless the admin picks another address.
 pub const DEFAULT_LISTEN_ADDRESS: &str = "127.0.0.1:8750";
+/// The loopback port the browser sign-in receives Zendesk's answer on, unless the admin picks another. Fixed,
+/// because Zendesk sends the browser back only to a redirect URL registered in the OAuth client; not 8750,
+/// where the relay listens by default.
+pub const DEFAULT_OAUTH_REDIRECT_PORT: u16 = 8751;
 /// Longest tag prefix: Zendesk tags stay short enough to read in views.
 pub const MAX_TAG_PREFIX_CHARS: usize = 40;
 
@@ -45,6 +49,10 @@ pub enum SettingKey {
     /// `listen-address`: where the relay the console hosts listens (`IP:port`, default `127.0.0.1:8750`).
     /// Unless `public-url` is set, the public URL is this address.
     ListenAddress,
+    /// `oauth-redirect-port`: the loopback port of the browser sign-in's redirect URL
+    /// (`http://127.0.0.1:<port>/oauth/callback`, registered in the OAuth client); 0 lets the system pick a free
+    /// port each time, for OAuth clients that accept any loopback port.
+    OAuthRedirectPort,
 }
 
 impl SettingKey {
@@ -57,6 +65,7 @@ impl SettingKey {
         SettingKey::LlmModel,
         SettingKey::ZendeskDelivers,
         SettingKey::ListenAddress,
+        SettingKey::OAuthRedirectPort,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +78,7 @@ impl SettingKey {
             SettingKey::LlmModel => "llm-model",
             SettingKey::ZendeskDelivers => "zendesk-delivers",
             SettingKey::ListenAddress => "listen-address",
+            SettingKey::OAuthRedirectPort => "oauth-redirect-port",
         }
     }
 
@@ -85,7 +95,7 @@ impl SettingKey {
 /// Why a setting could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url, llm-model or listen-address")]
+    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url, llm-model, listen-address or oauth-redirect-port")]
     UnknownKey(String),
     #[error("{key}: {why}")]
     Invalid { key: &'static str, why: String },
@@ -196,6 +206,16 @@ impl Settings {
         }
     }
 
+    /// The browser sign-in's loopback port ([`DEFAULT_OAUTH_REDIRECT_PORT`] unless set; 0: any free port).
+    pub fn oauth_redirect_port(&self) -> Result<u16, StoreError> {
+        match self.store.setting(SettingKey::OAuthRedirectPort.as_str())? {
+            None => Ok(DEFAULT_OAUTH_REDIRECT_PORT),
+            Some(value) => parse_port(&value).map_err(|why| {
+                StoreError::Corrupt(format!("setting oauth-redirect-port = {value:?}: {why}"))
+            }),
+        }
+    }
+
     /// Who delivers a rep's reply on `channel` to the customer.
     pub fn reply_deliverer(&self, channel: Channel) -> Result<ReplyDeliverer, StoreError> {
         Ok(if self.zendesk_delivers()?.contains(&channel) {
@@ -219,6 +239,7 @@ impl Settings {
             SettingKey::LlmModel => self.llm_model()?.unwrap_or_default(),
             SettingKey::ZendeskDelivers => channels_text(&self.zendesk_delivers()?),
             SettingKey::ListenAddress => self.listen_address()?.to_string(),
+            SettingKey::OAuthRedirectPort => self.oauth_redirect_port()?.to_string(),
         })
     }
 
@@ -241,9 +262,25 @@ impl Settings {
             SettingKey::LlmModel => validate_model(value).map_err(invalid)?,
             SettingKey::ZendeskDelivers => channels_text(&parse_channels(value).map_err(invalid)?),
             SettingKey::ListenAddress => validate_listen(value).map_err(invalid)?.to_string(),
+            SettingKey::OAuthRedirectPort => parse_port(value).map_err(invalid)?.to_string(),
         };
         self.store.set_setting(key.as_str(), &stored)?;
         Ok(stored)
+    }
+}
+
+/// A port a desktop user's process may listen on (1024 and up), or 0 for any free port.
+fn parse_port(value: &str) -> Result<u16, String> {
+    match value.trim().parse::<u16>() {
+        Ok(port) if port == 0 || port >= 1024 => Ok(port),
+        Ok(port) => Err(format!(
+            "{port} is below 1024, which only administrators may listen on: pick a port from 1024 to 65535 \
+             (default {DEFAULT_OAUTH_REDIRECT_PORT}), or 0 for any free port"
+        )),
+        Err(_) => Err(format!(
+            "{value:?} is not a port: give a number from 1024 to 65535 (default {DEFAULT_OAUTH_REDIRECT_PORT}), \
+             or 0 for any free port"
+        )),
     }
 }
 
@@ -395,6 +432,11 @@ mod tests {
         let settings = Settings::new(Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(settings.tag_prefix().ok().as_deref(), Some("opencx"));
         assert_eq!(settings.ticket_every_conversation().ok(), Some(false));
+        assert_eq!(
+            settings.oauth_redirect_port().ok(),
+            Some(DEFAULT_OAUTH_REDIRECT_PORT),
+            "a fixed port by default, so the redirect URL can be registered once"
+        );
         // (key, value, stored or refused)
         let table = [
             ("tag-prefix", "acme_ai", Some("acme_ai")),
@@ -434,6 +476,11 @@ mod tests {
             ("listen-address", "127.0.0.1:0", None),
             ("listen-address", "localhost:8750", None),
             ("listen-address", "8750", None),
+            ("oauth-redirect-port", "9123", Some("9123")),
+            ("oauth-redirect-port", " 0 ", Some("0")),
+            ("oauth-redirect-port", "80", None),
+            ("oauth-redirect-port", "65536", None),
+            ("oauth-redirect-port", "next", None),
         ];
         for (key, value, expected) in table {
             let key = SettingKey::parse(key).unwrap_or_else(|e| panic!("{e}"));
@@ -450,6 +497,7 @@ mod tests {
             "refusals changed nothing"
         );
         assert_eq!(settings.ticket_every_conversation().ok(), Some(true));
+        assert_eq!(settings.oauth_redirect_port().ok(), Some(0));
         assert!(matches!(
             SettingKey::parse("colour"),
             Err(SettingsError::UnknownKey(_))
