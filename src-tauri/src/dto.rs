@@ -564,6 +564,8 @@ pub struct RelayView {
     public_url: String,
     /// No public URL is set: it is the listen address, which only this machine can reach.
     public_url_is_local: bool,
+    /// The console starts the relay whenever it is connected; false once the admin stopped it.
+    starts_with_app: bool,
     /// Newest first.
     deliveries: Vec<DeliveryView>,
     queue: QueueView,
@@ -580,6 +582,7 @@ impl RelayView {
                 .trim_end_matches('/')
                 .to_owned(),
             public_url_is_local: overview.public_url_is_local_default,
+            starts_with_app: overview.autostart,
             deliveries: overview.deliveries.iter().map(DeliveryView::from).collect(),
             queue: QueueView::from(queue),
         }

@@ -55,6 +55,22 @@ async fn launch_with(label: &str, data_dir: &tempfile::TempDir, env: &[(&str, &s
     App::launch(label, &env).await
 }
 
+/// Gives the app of `data_dir` a listen address of its own (a free port) before it launches, so the relay it
+/// starts once connected never meets another program on the default 127.0.0.1:8750. Returns `IP:port`.
+fn own_listen_address(data_dir: &Path) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|error| panic!("no free port: {error}"));
+    let address = format!("127.0.0.1:{port}");
+    let profile =
+        Profile::open(data_dir, SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
+    handoff::settings::Settings::new(profile.store().clone())
+        .set(handoff::settings::SettingKey::ListenAddress, &address)
+        .unwrap_or_else(|e| panic!("{e}"));
+    address
+}
+
 /// The system browser's stand-in: `HANDOFF_BROWSER` names a script that only writes down the URL the app asks
 /// to open; the test then plays the admin in the browser (see [`visit_in_browser`]).
 struct StandInBrowser {

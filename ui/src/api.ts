@@ -419,6 +419,8 @@ export interface RelayOverview {
   publicUrl: string;
   /** No public URL is set: it is the listen address, which only this machine can reach. */
   publicUrlIsLocal: boolean;
+  /** The console starts the relay whenever the account is connected; false once the admin stopped it (kept across launches). */
+  startsWithApp: boolean;
   /** Newest first. */
   deliveries: DeliveryView[];
   queue: QueueView;
@@ -429,12 +431,12 @@ export function relayOverview(): Promise<RelayOverview> {
   return call<RelayOverview>('relay_overview');
 }
 
-/** Starts the relay on the listen address; rejects with `invalid_input` when the port is taken (the message says how to change it). */
+/** Starts the relay on the listen address, and at every launch from now on; rejects with `invalid_input` when the port is taken (the message says how to change it). */
 export function startRelay(): Promise<RelayStateView> {
   return call<RelayStateView>('start_relay');
 }
 
-/** Stops the relay; requests in flight finish first. */
+/** Stops the relay; requests in flight finish first. It stays stopped at the next launches until `startRelay`. */
 export function stopRelay(): Promise<RelayStateView> {
   return call<RelayStateView>('stop_relay');
 }

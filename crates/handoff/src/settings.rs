@@ -45,6 +45,10 @@ pub enum SettingKey {
     /// `listen-address`: where the relay the console hosts listens (`IP:port`, default `127.0.0.1:8750`).
     /// Unless `public-url` is set, the public URL is this address.
     ListenAddress,
+    /// `relay-autostart`: whether the console starts the relay it hosts whenever it is connected (at launch and
+    /// after each connection change). On by default; Stop on the Relay screen turns it off and Start turns it
+    /// back on, so the console remembers the admin's choice across launches.
+    RelayAutostart,
 }
 
 impl SettingKey {
@@ -57,6 +61,7 @@ impl SettingKey {
         SettingKey::LlmModel,
         SettingKey::ZendeskDelivers,
         SettingKey::ListenAddress,
+        SettingKey::RelayAutostart,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +74,7 @@ impl SettingKey {
             SettingKey::LlmModel => "llm-model",
             SettingKey::ZendeskDelivers => "zendesk-delivers",
             SettingKey::ListenAddress => "listen-address",
+            SettingKey::RelayAutostart => "relay-autostart",
         }
     }
 
@@ -85,7 +91,7 @@ impl SettingKey {
 /// Why a setting could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url, llm-model or listen-address")]
+    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url, llm-model, listen-address or relay-autostart")]
     UnknownKey(String),
     #[error("{key}: {why}")]
     Invalid { key: &'static str, why: String },
@@ -156,6 +162,22 @@ impl Settings {
         .map_err(|why| StoreError::Corrupt(format!("setting listen-address: {why}")))
     }
 
+    /// Whether the console starts its relay whenever it is connected (default on; off once the admin stopped it).
+    pub fn relay_autostart(&self) -> Result<bool, StoreError> {
+        match self.store.setting(SettingKey::RelayAutostart.as_str())? {
+            None => Ok(true),
+            Some(value) => parse_bool(&value).map_err(|why| {
+                StoreError::Corrupt(format!("setting relay-autostart = {value:?}: {why}"))
+            }),
+        }
+    }
+
+    /// Records the admin's Start (`true`) or Stop (`false`) of the relay the console hosts.
+    pub fn set_relay_autostart(&self, on: bool) -> Result<(), StoreError> {
+        self.store
+            .set_setting(SettingKey::RelayAutostart.as_str(), &on.to_string())
+    }
+
     /// The AI platform's outbound endpoint, when one is set.
     pub fn outbound_url(&self) -> Result<Option<Url>, StoreError> {
         match self.store.setting(SettingKey::OutboundUrl.as_str())? {
@@ -219,6 +241,7 @@ impl Settings {
             SettingKey::LlmModel => self.llm_model()?.unwrap_or_default(),
             SettingKey::ZendeskDelivers => channels_text(&self.zendesk_delivers()?),
             SettingKey::ListenAddress => self.listen_address()?.to_string(),
+            SettingKey::RelayAutostart => self.relay_autostart()?.to_string(),
         })
     }
 
@@ -241,6 +264,7 @@ impl Settings {
             SettingKey::LlmModel => validate_model(value).map_err(invalid)?,
             SettingKey::ZendeskDelivers => channels_text(&parse_channels(value).map_err(invalid)?),
             SettingKey::ListenAddress => validate_listen(value).map_err(invalid)?.to_string(),
+            SettingKey::RelayAutostart => parse_bool(value).map_err(invalid)?.to_string(),
         };
         self.store.set_setting(key.as_str(), &stored)?;
         Ok(stored)
@@ -395,6 +419,7 @@ mod tests {
         let settings = Settings::new(Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(settings.tag_prefix().ok().as_deref(), Some("opencx"));
         assert_eq!(settings.ticket_every_conversation().ok(), Some(false));
+        assert_eq!(settings.relay_autostart().ok(), Some(true));
         // (key, value, stored or refused)
         let table = [
             ("tag-prefix", "acme_ai", Some("acme_ai")),
@@ -434,6 +459,8 @@ mod tests {
             ("listen-address", "127.0.0.1:0", None),
             ("listen-address", "localhost:8750", None),
             ("listen-address", "8750", None),
+            ("relay-autostart", "off", Some("false")),
+            ("relay-autostart", "sometimes", None),
         ];
         for (key, value, expected) in table {
             let key = SettingKey::parse(key).unwrap_or_else(|e| panic!("{e}"));

@@ -42,6 +42,7 @@ export function overview(patch: Partial<RelayOverview> = {}): RelayOverview {
     listenAddress: '127.0.0.1:8750',
     publicUrl: 'http://127.0.0.1:8750',
     publicUrlIsLocal: true,
+    startsWithApp: true,
     deliveries: [],
     queue: { state: 'here', reason: null },
     ...patch,
