@@ -1,8 +1,26 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import type { SettingsView } from './api';
 import { SCREENS } from './screens';
 import { CONNECTION, DEMO_CONNECTION, callsOf, fail, mockCommands } from './test/ipc';
 import { renderApp } from './test/render';
+
+const SETTINGS_VIEW: SettingsView = {
+  tagPrefix: 'opencx',
+  ticketEveryConversation: false,
+  publicUrl: 'http://127.0.0.1:8750',
+  publicUrlIsLocal: true,
+  outboundUrl: '',
+  llmUrl: '',
+  llmModel: '',
+  channels: [{ channel: 'email', delivers: 'platform' }],
+  listenAddress: '127.0.0.1:8750',
+  defaultAgent: null,
+  dataFolder: '/data',
+  logsFolder: '/data/logs',
+  webhookSetUp: false,
+  urlKeyGraceHours: 24,
+};
 
 describe('Console shell', () => {
   it('lists every screen in the navigation, in the order an admin meets them, and opens on Connect', async () => {
@@ -59,6 +77,50 @@ describe('Console shell', () => {
     await screen.findByTestId('sessions-empty');
     expect(screen.getByTestId('sessions-start-test')).toBeDefined();
   });
+
+  it("opens the Connect form prefilled from Settings' Rotate credentials, once", async () => {
+    mockCommands({
+      get_connection: () => CONNECTION,
+      get_settings: () => SETTINGS_VIEW,
+      list_sessions: () => ({ sessions: [], queue: { state: 'here', reason: null } }),
+    });
+    const { user } = renderApp();
+    await screen.findByTestId('connected');
+    await user.click(screen.getByTestId('nav-settings'));
+    await user.click(await screen.findByTestId('settings-rotate-credentials', {}, { timeout: 10_000 }));
+
+    expect(screen.getByTestId('screen-title').textContent).toBe('Connect');
+    expect(screen.getByTestId<HTMLInputElement>('connect-oauth-subdomain').value).toBe('acme');
+    await user.click(screen.getByTestId('nav-relay'));
+    await user.click(screen.getByTestId('nav-connect'));
+    expect(screen.getByTestId('connected').textContent).toContain('Ana Admin');
+  }, 30_000);
+
+  it('returns to the welcome cards once Settings disconnected the account', async () => {
+    mockCommands({
+      get_connection: () => CONNECTION,
+      get_settings: () => SETTINGS_VIEW,
+      disconnect_plan: () => ({
+        account: 'acme.zendesk.com',
+        authMethod: 'api_token',
+        trigger: null,
+        webhook: null,
+        revokeToken: false,
+        keychain: ['api-token'],
+        kept: ['the tickets in Zendesk, and their requesters'],
+      }),
+      disconnect: () => ({ steps: [] }),
+    });
+    const { user } = renderApp();
+    await screen.findByTestId('connected');
+    await user.click(screen.getByTestId('nav-settings'));
+    await user.click(await screen.findByTestId('settings-disconnect', {}, { timeout: 10_000 }));
+    await user.click(await screen.findByTestId('settings-disconnect-confirm', {}, { timeout: 10_000 }));
+
+    await screen.findByTestId('welcome-connect', {}, { timeout: 10_000 });
+    expect(screen.getByTestId('screen-title').textContent).toBe('Connect');
+    expect(screen.getByTestId('status-bar').textContent).toContain('Not connected');
+  }, 30_000);
 
   it('keeps the connection when the admin leaves Connect and comes back', async () => {
     const spy = mockCommands({

@@ -18,13 +18,7 @@ export const SCREENS: readonly Screen[] = [
     upcoming: null,
   },
   { id: 'relay', title: 'Relay', upcoming: null },
-  {
-    id: 'verify',
-    title: 'Verify',
-    upcoming:
-      'Verify will prove the whole loop with one click: a test conversation is handed off, a reply is posted in ' +
-      'Zendesk and travels back to the session, each step timed, with the cause and the fix when one fails.',
-  },
+  { id: 'verify', title: 'Verify', upcoming: null },
   {
     id: 'troubleshoot',
     title: 'Troubleshoot',
@@ -32,11 +26,5 @@ export const SCREENS: readonly Screen[] = [
       'Troubleshoot will list the common symptoms, such as failing credentials, no ticket on handoff or replies not ' +
       'reaching the customer; opening one runs its probes and answers with the cause, the fix and an action.',
   },
-  {
-    id: 'settings',
-    title: 'Settings',
-    upcoming:
-      'Settings will hold the tag prefix, tickets for every conversation, the default assignee, the channel ' +
-      'delivery URL, the AI field filler endpoint, key rotation, and the data and logs folders.',
-  },
+  { id: 'settings', title: 'Settings', upcoming: null },
 ];

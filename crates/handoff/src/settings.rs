@@ -29,7 +29,7 @@ pub enum SettingKey {
     /// `ticket-every-conversation`: `true` makes the ticket when a session starts, updated at handoff.
     TicketEveryConversation,
     /// `public-url`: where the "View session" links point (`{public-url}/sessions/{id}?t=...`), and the base of
-    /// the webhook URL Zendesk posts to.
+    /// the webhook URL Zendesk posts to. Set to empty, it goes back to the relay's own address.
     PublicUrl,
     /// `outbound-url`: the AI platform's endpoint the relay sends each rep reply to (empty: replies are only
     /// recorded on the session).
@@ -254,6 +254,11 @@ impl Settings {
         let stored = match key {
             SettingKey::TagPrefix => validate_prefix(value).map_err(invalid)?,
             SettingKey::TicketEveryConversation => parse_bool(value).map_err(invalid)?.to_string(),
+            // Empty goes back to the default: the relay's own address.
+            SettingKey::PublicUrl if value.trim().is_empty() => {
+                self.store.unset_setting(key.as_str())?;
+                return Ok(self.public_url()?.to_string());
+            }
             SettingKey::PublicUrl => validate_url(value).map_err(invalid)?.to_string(),
             // Empty turns outbound delivery off.
             SettingKey::OutboundUrl if value.trim().is_empty() => String::new(),
@@ -316,6 +321,54 @@ fn local_url(address: SocketAddr) -> String {
         ip => ip,
     };
     format!("http://{}", SocketAddr::new(ip, address.port()))
+}
+
+/// Everything the Settings screen shows, read at once: each setting as the engine reads it, the default agent
+/// (kept with the connection), the profile's folders, and whether setup made a webhook (whose signing secret can
+/// then be reset).
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub tag_prefix: String,
+    pub ticket_every_conversation: bool,
+    pub public_url: Url,
+    /// No `public-url` is set: it is the relay's own address, which only this machine can reach.
+    pub public_url_is_local_default: bool,
+    pub outbound_url: Option<Url>,
+    pub llm_url: Option<Url>,
+    pub llm_model: Option<String>,
+    /// The channels whose replies Zendesk's own email delivers; the platform delivers every other one.
+    pub zendesk_delivers: Vec<Channel>,
+    pub listen_address: SocketAddr,
+    pub default_agent: Option<crate::connect::UserSummary>,
+    pub data_folder: std::path::PathBuf,
+    pub logs_folder: std::path::PathBuf,
+    pub webhook_set_up: bool,
+    /// How long the previous URL key still opens the webhook URL after a rotation.
+    pub url_key_grace: jiff::SignedDuration,
+}
+
+/// Reads the Settings screen's [`Overview`] (SQLite only: the keychain and Zendesk are not asked).
+pub fn overview(profile: &crate::profile::Profile) -> Result<Overview, StoreError> {
+    let settings = Settings::new(profile.store().clone());
+    Ok(Overview {
+        tag_prefix: settings.tag_prefix()?,
+        ticket_every_conversation: settings.ticket_every_conversation()?,
+        public_url: settings.public_url()?,
+        public_url_is_local_default: settings.public_url_is_local_default()?,
+        outbound_url: settings.outbound_url()?,
+        llm_url: settings.llm_url()?,
+        llm_model: settings.llm_model()?,
+        zendesk_delivers: settings.zendesk_delivers()?,
+        listen_address: settings.listen_address()?,
+        default_agent: profile.connection()?.and_then(|c| c.default_agent),
+        data_folder: crate::profile::Folder::Data.path(profile),
+        logs_folder: crate::profile::Folder::Logs.path(profile),
+        webhook_set_up: profile
+            .store()
+            .setup_object(crate::setup::WEBHOOK)?
+            .is_some(),
+        url_key_grace: crate::relay::keys::GRACE,
+    })
 }
 
 /// Who sends a rep's reply to the customer on a channel.
@@ -512,5 +565,11 @@ mod tests {
             Some("https://relay.example.com/")
         );
         assert_eq!(settings.public_url_is_local_default().ok(), Some(false));
+        assert_eq!(
+            settings.set(SettingKey::PublicUrl, " ").ok().as_deref(),
+            Some("http://[::1]:9125/"),
+            "empty goes back to the relay's own address"
+        );
+        assert_eq!(settings.public_url_is_local_default().ok(), Some(true));
     }
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import styled from 'styled-components';
 import { Button } from '@zendeskgarden/react-buttons';
 import { Alert } from '@zendeskgarden/react-notifications';
@@ -21,19 +21,28 @@ const LOAD_FAILURE_TITLES: Record<CommandError['code'], string> = {
 
 /**
  * The Connect screen: the connected account when there is one; otherwise the welcome cards, which lead to the
- * Connect form or start the sandbox account. From a connection, "Move to OAuth" and "Sign in again" open the form
- * prefilled with what the connection keeps.
+ * Connect form or start the sandbox account. From a connection, "Move to OAuth" and "Sign in again" (and Settings'
+ * "Rotate credentials") open the form prefilled with what the connection keeps: every check runs before the new
+ * credentials replace the old ones, and nothing in Zendesk changes.
  */
 export function ConnectScreen({
   connection,
   onConnected,
   onRetry,
+  requestedForm = null,
 }: {
   connection: ConnectionState;
   onConnected: (connection: ConnectionView) => void;
   onRetry: () => void;
+  /** Opens the form prefilled (Settings' "Rotate credentials"); a new object opens it again. */
+  requestedForm?: ConnectPrefill | null;
 }) {
-  const [form, setForm] = useState<ConnectPrefill | null>(null);
+  const [form, setForm] = useState<ConnectPrefill | null>(requestedForm);
+  useEffect(() => {
+    if (requestedForm !== null) {
+      setForm(requestedForm);
+    }
+  }, [requestedForm]);
   const [demo, setDemo] = useState<DemoStart>({ state: 'idle' });
   const connected = (saved: ConnectionView) => {
     setForm(null);

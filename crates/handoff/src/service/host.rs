@@ -133,12 +133,15 @@ impl Host {
                 false
             }
         };
-        // Not connected: nothing to serve. Workers that failed to start: the server says why it cannot run.
+        // Not connected (after a disconnect, say): nothing to serve, and the relay is simply stopped. Workers
+        // that failed to start: the server says why it cannot run.
         let connected = self.background.work() != QueueWork::Idle;
-        if was_running || (autostart && connected) {
+        if connected && (was_running || autostart) {
             if let Err(error) = self.serve(&mut server).await {
                 tracing::warn!(%error, "the relay did not start with the connection");
             }
+        } else {
+            self.set(RelayState::Stopped);
         }
         work
     }

@@ -171,6 +171,43 @@ pub enum FixAction {
 }
 
 impl FixAction {
+    /// Every fix, in no particular order.
+    pub const ALL: [FixAction; 12] = [
+        FixAction::Setup,
+        FixAction::RepairWebhook,
+        FixAction::RepairTrigger,
+        FixAction::FetchSigningSecret,
+        FixAction::GuardNotifyTriggers,
+        FixAction::Reconnect,
+        FixAction::MoveToOAuth,
+        FixAction::SetPublicUrl,
+        FixAction::StartRelay,
+        FixAction::Verify,
+        FixAction::MapFields,
+        FixAction::Refresh,
+    ];
+
+    /// The fix named by its id (`setup:trigger`, `serve`, ...), as [`FixAction::as_str`] spells it.
+    pub fn parse(text: &str) -> Option<FixAction> {
+        FixAction::ALL
+            .into_iter()
+            .find(|fix| fix.as_str() == text.trim())
+    }
+
+    /// The Admin Center page (a path under the account's host) where the admin sees or fixes by hand what this
+    /// fix repairs; `None` when the fix is not about an object in Zendesk.
+    pub fn admin_page(self) -> Option<&'static str> {
+        match self {
+            FixAction::Setup | FixAction::RepairWebhook | FixAction::FetchSigningSecret => {
+                Some(super::manual::WEBHOOKS_PAGE)
+            }
+            FixAction::RepairTrigger | FixAction::GuardNotifyTriggers => {
+                Some(super::manual::TRIGGERS_PAGE)
+            }
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FixAction::Setup => "setup",

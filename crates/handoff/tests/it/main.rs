@@ -8,6 +8,7 @@ mod canary;
 mod checklist;
 mod cli;
 mod connect;
+mod console;
 mod crash;
 mod fields;
 mod handoffs;
