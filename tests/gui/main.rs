@@ -6,6 +6,7 @@
 //! folder (SQLite, logs) for every secret of the run: the simulator's tokens, codes and client secrets, and the
 //! wrong ones the test typed.
 
+mod console;
 mod fields;
 mod sessions;
 

@@ -109,7 +109,12 @@ describe('Console shell', () => {
         keychain: ['api-token'],
         kept: ['the tickets in Zendesk, and their requesters'],
       }),
-      disconnect: () => ({ steps: [] }),
+      disconnect: () => ({
+        steps: [
+          { id: 'revoke_token', state: 'warning', detail: 'API tokens cannot be revoked through the API: delete it in Admin Center > Apps and integrations > APIs > Zendesk API' },
+          { id: 'forget_connection', state: 'done', detail: 'Forgot the connection to acme.zendesk.com' },
+        ],
+      }),
     });
     const { user } = renderApp();
     await screen.findByTestId('connected');
@@ -120,6 +125,9 @@ describe('Console shell', () => {
     await screen.findByTestId('welcome-connect', {}, { timeout: 10_000 });
     expect(screen.getByTestId('screen-title').textContent).toBe('Connect');
     expect(screen.getByTestId('status-bar').textContent).toContain('Not connected');
+    const farewell = screen.getByTestId('connect-disconnected');
+    expect(farewell.textContent).toContain('Disconnected from acme.zendesk.com');
+    expect(farewell.textContent).toContain('To finish by hand: API tokens cannot be revoked through the API');
   }, 30_000);
 
   it('keeps the connection when the admin leaves Connect and comes back', async () => {

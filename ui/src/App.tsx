@@ -9,6 +9,7 @@ import type { ConnectionState } from './connection';
 import { RelayScreen } from './relay/RelayScreen';
 import { SCREENS, type ScreenId } from './screens';
 import { prefillFrom, type ConnectPrefill } from './connect/prefill';
+import type { Disconnected } from './settings/Disconnect';
 import { SettingsScreen } from './settings/SettingsScreen';
 import { SetupScreen } from './setup/SetupScreen';
 import { Navigation } from './shell/Navigation';
@@ -23,6 +24,8 @@ export function App() {
   // Settings' "Rotate credentials" opens the Connect form prefilled with the saved account; each request is a new
   // object, so asking twice opens the form twice.
   const [connectForm, setConnectForm] = useState<ConnectPrefill | null>(null);
+  // What the last disconnect did, said on the Connect screen until another account is connected.
+  const [farewell, setFarewell] = useState<Disconnected | null>(null);
   const titleRef = useRef<HTMLHeadingElement>(null);
   const navigated = useRef(false);
 
@@ -53,6 +56,7 @@ export function App() {
   const onConnected = useCallback((saved: ConnectionView) => {
     setConnection({ state: 'ready', connection: saved });
     setConnectForm(null);
+    setFarewell(null);
   }, []);
   const navigate = useCallback((id: ScreenId) => {
     navigated.current = true;
@@ -68,10 +72,14 @@ export function App() {
       navigate('connect');
     }
   }, [connection, navigate]);
-  const disconnected = useCallback(() => {
-    setConnection({ state: 'ready', connection: null });
-    navigate('connect');
-  }, [navigate]);
+  const disconnected = useCallback(
+    (done: Disconnected) => {
+      setFarewell(done);
+      setConnection({ state: 'ready', connection: null });
+      navigate('connect');
+    },
+    [navigate],
+  );
 
   return (
     <Layout>
@@ -105,6 +113,7 @@ export function App() {
                 onConnected={onConnected}
                 onRetry={loadConnection}
                 requestedForm={connectForm}
+                disconnected={farewell}
               />
             )}
           </>
@@ -129,6 +138,9 @@ const Layout = styled.div`
 
 const Main = styled.main`
   grid-area: main;
+  /* The containing block of the screens' visually hidden labels: without it they escape the scroll area and make
+     the whole window scroll. */
+  position: relative;
   overflow-y: auto;
   padding: ${({ theme }) => theme.space.lg};
 

@@ -19,6 +19,7 @@ import {
   type RelayOverview,
   type RelayStateView,
 } from '../api';
+import { statusChanged } from '../shell/statusEvents';
 import { Deliveries } from './Deliveries';
 import { useLive } from './live';
 
@@ -55,6 +56,7 @@ export function RelayControls({ refreshEveryMs = RELAY_REFRESH_MS }: { refreshEv
       } finally {
         setBusy('idle');
         refresh();
+        statusChanged();
       }
     },
     [refresh],

@@ -25,11 +25,17 @@ const STEP_LABELS: Record<DisconnectStep['id'], string> = {
   forget_data: 'Forget the conversations',
 };
 
+/** What a finished disconnect leaves to say on the Connect screen: from where, and each step as it ended. */
+export interface Disconnected {
+  account: string;
+  steps: DisconnectStep[];
+}
+
 /**
  * Disconnect: first the plan (what goes in Zendesk and here, what stays; read locally, nothing changed), then, once
- * the admin confirms, each step as it runs. `onDisconnected` runs once the connection is gone.
+ * the admin confirms, each step as it runs. `onDisconnected` runs once the connection is gone, with what to say.
  */
-export function Disconnect({ onDisconnected }: { onDisconnected: () => void }) {
+export function Disconnect({ onDisconnected }: { onDisconnected: (done: Disconnected) => void }) {
   const [state, setState] = useState<Stage>({ stage: 'idle' });
 
   async function plan() {
@@ -45,12 +51,12 @@ export function Disconnect({ onDisconnected }: { onDisconnected: () => void }) {
     let steps: DisconnectStep[] = [];
     setState({ stage: 'running', plan: planned, steps });
     try {
-      await disconnect((step) => {
+      const report = await disconnect((step) => {
         const index = steps.findIndex((known) => known.id === step.id);
         steps = index === -1 ? [...steps, step] : steps.map((known, at) => (at === index ? step : known));
         setState({ stage: 'running', plan: planned, steps });
       });
-      onDisconnected();
+      onDisconnected({ account: planned.account, steps: report.steps });
     } catch (raw) {
       setState({ stage: 'failed', plan: planned, steps, error: CommandError.from(raw) });
     }

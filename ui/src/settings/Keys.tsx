@@ -86,10 +86,9 @@ export function Keys({
         button={
           <Button
             data-testid="settings-reset-secret"
-            aria-disabled={!webhookSetUp || secret.state === 'running'}
-            onClick={() => {
-              if (webhookSetUp) void reset();
-            }}
+            disabled={!webhookSetUp}
+            aria-disabled={secret.state === 'running'}
+            onClick={() => void reset()}
           >
             {secret.state === 'running' ? 'Resetting…' : 'Reset the signing secret'}
           </Button>
@@ -115,13 +114,7 @@ export function Keys({
             : 'Sign in again with new credentials: OAuth consent again, or a new API token. Every check runs before anything is replaced, the old credentials keep working until then, and the webhook and its URL stay as they are.'
         }
         button={
-          <Button
-            data-testid="settings-rotate-credentials"
-            aria-disabled={demo}
-            onClick={() => {
-              if (!demo) onRotateCredentials();
-            }}
-          >
+          <Button data-testid="settings-rotate-credentials" disabled={demo} onClick={onRotateCredentials}>
             Rotate credentials…
           </Button>
         }

@@ -39,7 +39,7 @@ export function SettingField({
 
   async function save(event: FormEvent) {
     event.preventDefault();
-    if (saving) {
+    if (saving || value.trim() === stored.trim()) {
       return;
     }
     const refused = check(value.trim());

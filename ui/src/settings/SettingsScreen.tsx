@@ -20,7 +20,7 @@ import type { ConnectionState } from '../connection';
 import type { ScreenId } from '../screens';
 import { SetupRun, applyEvent, startProgress, type RunProgress } from '../setup/SetupRun';
 import { DefaultAgent } from './DefaultAgent';
-import { Disconnect } from './Disconnect';
+import { Disconnect, type Disconnected } from './Disconnect';
 import { Keys } from './Keys';
 import { Row, SettingField, checkUrl } from './SettingField';
 
@@ -52,7 +52,7 @@ export function SettingsScreen({
   connection: ConnectionState;
   onNavigate: (screen: ScreenId) => void;
   onRotateCredentials: () => void;
-  onDisconnected: () => void;
+  onDisconnected: (done: Disconnected) => void;
 }) {
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
   const [webhookUpdate, setWebhookUpdate] = useState<'offered' | RunProgress | null>(null);

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
 import { Button } from '@zendeskgarden/react-buttons';
@@ -32,10 +33,13 @@ export function Timeline({
   steps,
   running,
   actions,
+  afterFailure,
 }: {
   steps: readonly VerifyStep[];
   running: boolean;
   actions: StepActions;
+  /** Shown under a failed step's buttons: the repair they started, as it runs. */
+  afterFailure?: ReactNode;
 }) {
   return (
     <Steps aria-label="Verification steps" aria-live="polite" data-testid="verify-steps">
@@ -44,10 +48,10 @@ export function Timeline({
           <Mark>
             {step.state === 'running' && running ? (
               <Spinner size="20px" delayMS={0} aria-hidden="true" />
+            ) : step.state === 'passed' || step.state === 'failed' ? (
+              <StatusMark state={step.state === 'passed' ? 'ok' : 'failing'} />
             ) : (
-              <StatusMark
-                state={step.state === 'passed' ? 'ok' : step.state === 'failed' ? 'failing' : 'unknown'}
-              />
+              <NotRun aria-hidden="true">{'\u2013'}</NotRun>
             )}
           </Mark>
           <Body>
@@ -61,7 +65,11 @@ export function Timeline({
               )}
             </Head>
             <Detail $muted={step.state === 'skipped'}>{step.detail}</Detail>
-            {step.state === 'failed' && <Failure step={step} actions={actions} />}
+            {step.state === 'failed' && (
+              <Failure step={step} actions={actions}>
+                {afterFailure}
+              </Failure>
+            )}
           </Body>
         </li>
       ))}
@@ -69,7 +77,7 @@ export function Timeline({
   );
 }
 
-function Failure({ step, actions }: { step: VerifyStep; actions: StepActions }) {
+function Failure({ step, actions, children }: { step: VerifyStep; actions: StepActions; children?: ReactNode }) {
   const fix = step.action;
   const fixLabel = fix === null ? null : actions.fixLabel(fix);
   return (
@@ -122,6 +130,7 @@ function Failure({ step, actions }: { step: VerifyStep; actions: StepActions }) 
           Re-run verify
         </Button>
       </Buttons>
+      {children}
     </Explained>
   );
 }
@@ -154,6 +163,22 @@ const Mark = styled.div`
   flex: none;
   justify-content: center;
   width: 20px;
+`;
+
+/** A step that did not run (skipped, or stopped with its run): an empty circle with a dash, quieter than a verdict. */
+const NotRun = styled.span`
+  display: inline-flex;
+  flex: none;
+  align-items: center;
+  justify-content: center;
+  box-sizing: border-box;
+  border: ${({ theme }) => theme.borders.sm} ${({ theme }) => getColor({ theme, variable: 'border.emphasis' })};
+  border-radius: 50%;
+  width: 20px;
+  height: 20px;
+  font-size: ${({ theme }) => theme.fontSizes.sm};
+  color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
+  background: ${({ theme }) => getColor({ theme, variable: 'background.default' })};
 `;
 
 const Body = styled.div`
@@ -197,7 +222,7 @@ const Buttons = styled.div`
   display: flex;
   flex-wrap: wrap;
   gap: ${({ theme }) => theme.space.xs};
-  margin-top: ${({ theme }) => theme.space.xs};
+  margin: ${({ theme }) => theme.space.xs} 0;
 `;
 
 const Hidden = styled.span`

@@ -45,7 +45,7 @@ export function VerifyScreen({
   const [pickError, setPickError] = useState<string | null>(null);
   const [repair, setRepair] = useState<RunProgress | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
-  const outcomeRef = useRef<HTMLDivElement>(null);
+  const panelRef = useRef<HTMLElement>(null);
   const connected = connection.state === 'ready' && connection.connection !== null;
 
   useEffect(() => {
@@ -106,7 +106,8 @@ export function VerifyScreen({
       progress = { ...progress, running: false, error: CommandError.from(raw) };
     }
     setRun(progress);
-    outcomeRef.current?.scrollIntoView({ block: 'nearest' });
+    // The outcome, and the failed step under it, come into view once the run ends.
+    panelRef.current?.scrollIntoView({ block: 'start' });
   }
 
   async function runRepair(scope: string) {
@@ -202,7 +203,7 @@ export function VerifyScreen({
       )}
 
       {shown !== null && (
-        <Run data-testid="verify-panel" aria-busy={running}>
+        <Run data-testid="verify-panel" aria-busy={running} ref={panelRef}>
           <RunHead>
             <LG tag="h2" isBold>
               {running ? 'Verifying' : run === null ? 'Last verification' : 'Verification'}
@@ -218,9 +219,7 @@ export function VerifyScreen({
               </Tag>
             )}
           </RunHead>
-          <div ref={outcomeRef}>
-            <Outcome progress={shown} />
-          </div>
+          <Outcome progress={shown} />
           {shown.relay?.kind === 'hosted' && (
             <Notice type="info" data-testid="verify-relay">
               <Alert.Paragraph>
@@ -257,19 +256,21 @@ export function VerifyScreen({
               <Alert.Paragraph>{actionError}</Alert.Paragraph>
             </Notice>
           )}
-          {repair !== null && (
-            <>
-              <SetupRun progress={repair} />
-              {repair.finished === 'done' && (
-                <Paragraph data-testid="verify-repaired">
-                  Repaired. Run the verification again to prove the loop works now.
-                </Paragraph>
-              )}
-            </>
-          )}
           <Timeline
             steps={shown.steps}
             running={running}
+            afterFailure={
+              repair !== null && (
+                <>
+                  <SetupRun progress={repair} />
+                  {repair.finished === 'done' && (
+                    <Repaired data-testid="verify-repaired">
+                      Repaired. Run the verification again to prove the loop works now.
+                    </Repaired>
+                  )}
+                </>
+              )
+            }
             actions={{
               fixLabel: (fix) => fixLabel(fix),
               onFix,
@@ -388,6 +389,10 @@ const RunHead = styled.div`
   time {
     color: ${({ theme }) => getColor({ theme, variable: 'foreground.subtle' })};
   }
+`;
+
+const Repaired = styled(Paragraph)`
+  font-weight: ${({ theme }) => theme.fontWeights.semibold};
 `;
 
 const Notice = styled(Alert)`

@@ -670,7 +670,12 @@ fn connected(facts: &Facts<'_>) -> Item {
         .oauth
         .as_ref()
         .and_then(|o| o.token_expires_at)
-        .map(|at| format!("; the token renews itself (the current one expires at {at})"))
+        .map(|at| {
+            format!(
+                "; the token renews itself (the current one expires at {})",
+                moment(&at.to_string())
+            )
+        })
         .unwrap_or_default();
     item(
         ItemId::Connected,
@@ -1240,7 +1245,10 @@ fn deliveries(observation: &Observation) -> Item {
                      at {}",
                     settled.len(),
                     last_failure.unwrap_or_default(),
-                    latest.latest_completed_at.as_deref().unwrap_or("an unknown time")
+                    latest
+                        .latest_completed_at
+                        .as_deref()
+                        .map_or_else(|| "an unknown time".to_owned(), moment)
                 ),
                 Some(FixAction::StartRelay),
             )
@@ -1254,7 +1262,7 @@ fn deliveries(observation: &Observation) -> Item {
                 latest
                     .latest_completed_at
                     .as_deref()
-                    .unwrap_or("an unknown time")
+                    .map_or_else(|| "an unknown time".to_owned(), moment)
             ),
             None,
         ),
@@ -1268,7 +1276,7 @@ fn verification(facts: &Facts<'_>) -> Item {
         Some(row) if row.passed => item(
             id,
             ItemState::Ok,
-            format!("passed at {}", row.finished_at),
+            format!("passed at {}", moment(&row.finished_at)),
             None,
         ),
         Some(row) => item(
@@ -1276,7 +1284,7 @@ fn verification(facts: &Facts<'_>) -> Item {
             ItemState::Failing,
             format!(
                 "failed at {}{}{}",
-                row.finished_at,
+                moment(&row.finished_at),
                 row.failed_step
                     .as_deref()
                     .map(|s| format!(", at step {s}"))
@@ -1288,6 +1296,18 @@ fn verification(facts: &Facts<'_>) -> Item {
             ),
             Some(FixAction::Verify),
         ),
+    }
+}
+
+/// A moment as an admin reads it in evidence: to the second, in UTC (`2026-12-03 12:00:24 UTC`); text that is
+/// not a timestamp is shown as it came.
+fn moment(rfc3339: &str) -> String {
+    match rfc3339
+        .parse::<Timestamp>()
+        .and_then(|at| at.round(jiff::Unit::Second))
+    {
+        Ok(at) => at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => rfc3339.to_owned(),
     }
 }
 
