@@ -122,6 +122,18 @@ pub enum SecretName {
 }
 
 impl SecretName {
+    /// Every entry the product keeps (the diagnostics bundle redacts each of them).
+    pub const ALL: [SecretName; 8] = [
+        SecretName::ZendeskApiToken,
+        SecretName::OAuthTokens,
+        SecretName::OAuthClientSecret,
+        SecretName::SessionLinkKey,
+        SecretName::UrlKeys,
+        SecretName::WebhookSigningSecret,
+        SecretName::OutboundSigningSecret,
+        SecretName::LlmApiKey,
+    ];
+
     /// The Zendesk credentials: replaced together by a save, so they live in the connection's generation.
     pub const CREDENTIALS: [SecretName; 3] = [
         SecretName::ZendeskApiToken,

@@ -25,6 +25,8 @@
 //! - [`panics`]: the panic hook the binaries install, so a panic reaches the log.
 //! - [`setup`]: the Zendesk webhook and trigger made, adopted and repaired; the live checklist; the manual guide.
 //! - [`verify`]: the one-click end-to-end verification, step by step.
+//! - [`doctor`]: troubleshooting: each documented symptom's probes, cause, fix and action.
+//! - [`bundle`]: the redacted diagnostics bundle (a zip).
 //! - [`rotate`], [`disconnect`]: new credentials, URL key or signing secret; removing what the product made.
 //!
 //! Architecture invariants: this crate never depends on tauri; it talks to Zendesk only through
@@ -34,10 +36,12 @@ pub mod account;
 pub mod agent;
 pub mod api;
 pub mod bench;
+pub mod bundle;
 pub mod clock;
 pub mod connect;
 pub mod demo;
 pub mod disconnect;
+pub mod doctor;
 pub mod fault;
 pub mod fields;
 pub mod handoff;

@@ -77,6 +77,9 @@ enum Command {
     /// signed webhook to the relay, the reply on the session; then the ticket is deleted. Exit 14 names the
     /// failing step with its fix.
     Verify(cli::verify::VerifyArgs),
+    /// Troubleshoot a symptom (or all of them): each runs its probes and prints the cause, the fix and the
+    /// action. Exit 15 when a cause was found.
+    Doctor(cli::doctor::DoctorArgs),
     /// Rotate the Zendesk credentials, the webhook URL's key (24 h grace) or Zendesk's signing secret.
     Rotate(cli::rotate::RotateArgs),
     /// Delete our trigger and webhook in Zendesk, revoke our token, wipe the keychain entries and forget the
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
             Command::LlmKey(args) => cli::llm_key::run(&context, args).await,
             Command::Setup(args) => cli::setup::run(&context, args).await,
             Command::Verify(args) => cli::verify::run(&context, args).await,
+            Command::Doctor(args) => cli::doctor::run(&context, args).await,
             Command::Rotate(args) => cli::rotate::run(&context, args).await,
             Command::Disconnect(args) => cli::disconnect::run(&context, args).await,
         }

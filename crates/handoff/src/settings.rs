@@ -18,6 +18,10 @@ pub const DEFAULT_TAG_PREFIX: &str = "opencx";
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8750";
 /// Where the relay the console hosts listens unless the admin picks another address.
 pub const DEFAULT_LISTEN_ADDRESS: &str = "127.0.0.1:8750";
+/// The loopback port the browser sign-in receives Zendesk's answer on, unless the admin picks another. Fixed,
+/// because Zendesk sends the browser back only to a redirect URL registered in the OAuth client; not 8750,
+/// where the relay listens by default.
+pub const DEFAULT_OAUTH_REDIRECT_PORT: u16 = 8751;
 /// Longest tag prefix: Zendesk tags stay short enough to read in views.
 pub const MAX_TAG_PREFIX_CHARS: usize = 40;
 
@@ -49,6 +53,10 @@ pub enum SettingKey {
     /// after each connection change). On by default; Stop on the Relay screen turns it off and Start turns it
     /// back on, so the console remembers the admin's choice across launches.
     RelayAutostart,
+    /// `oauth-redirect-port`: the loopback port of the browser sign-in's redirect URL
+    /// (`http://127.0.0.1:<port>/oauth/callback`, registered in the OAuth client); 0 lets the system pick a free
+    /// port each time, for OAuth clients that accept any loopback port.
+    OAuthRedirectPort,
 }
 
 impl SettingKey {
@@ -62,6 +70,7 @@ impl SettingKey {
         SettingKey::ZendeskDelivers,
         SettingKey::ListenAddress,
         SettingKey::RelayAutostart,
+        SettingKey::OAuthRedirectPort,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +84,7 @@ impl SettingKey {
             SettingKey::ZendeskDelivers => "zendesk-delivers",
             SettingKey::ListenAddress => "listen-address",
             SettingKey::RelayAutostart => "relay-autostart",
+            SettingKey::OAuthRedirectPort => "oauth-redirect-port",
         }
     }
 
@@ -91,7 +101,7 @@ impl SettingKey {
 /// Why a setting could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url, llm-model, listen-address or relay-autostart")]
+    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url, llm-model, listen-address, relay-autostart or oauth-redirect-port")]
     UnknownKey(String),
     #[error("{key}: {why}")]
     Invalid { key: &'static str, why: String },
@@ -218,6 +228,16 @@ impl Settings {
         }
     }
 
+    /// The browser sign-in's loopback port ([`DEFAULT_OAUTH_REDIRECT_PORT`] unless set; 0: any free port).
+    pub fn oauth_redirect_port(&self) -> Result<u16, StoreError> {
+        match self.store.setting(SettingKey::OAuthRedirectPort.as_str())? {
+            None => Ok(DEFAULT_OAUTH_REDIRECT_PORT),
+            Some(value) => parse_port(&value).map_err(|why| {
+                StoreError::Corrupt(format!("setting oauth-redirect-port = {value:?}: {why}"))
+            }),
+        }
+    }
+
     /// Who delivers a rep's reply on `channel` to the customer.
     pub fn reply_deliverer(&self, channel: Channel) -> Result<ReplyDeliverer, StoreError> {
         Ok(if self.zendesk_delivers()?.contains(&channel) {
@@ -242,6 +262,7 @@ impl Settings {
             SettingKey::ZendeskDelivers => channels_text(&self.zendesk_delivers()?),
             SettingKey::ListenAddress => self.listen_address()?.to_string(),
             SettingKey::RelayAutostart => self.relay_autostart()?.to_string(),
+            SettingKey::OAuthRedirectPort => self.oauth_redirect_port()?.to_string(),
         })
     }
 
@@ -270,9 +291,25 @@ impl Settings {
             SettingKey::ZendeskDelivers => channels_text(&parse_channels(value).map_err(invalid)?),
             SettingKey::ListenAddress => validate_listen(value).map_err(invalid)?.to_string(),
             SettingKey::RelayAutostart => parse_bool(value).map_err(invalid)?.to_string(),
+            SettingKey::OAuthRedirectPort => parse_port(value).map_err(invalid)?.to_string(),
         };
         self.store.set_setting(key.as_str(), &stored)?;
         Ok(stored)
+    }
+}
+
+/// A port a desktop user's process may listen on (1024 and up), or 0 for any free port.
+fn parse_port(value: &str) -> Result<u16, String> {
+    match value.trim().parse::<u16>() {
+        Ok(port) if port == 0 || port >= 1024 => Ok(port),
+        Ok(port) => Err(format!(
+            "{port} is below 1024, which only administrators may listen on: pick a port from 1024 to 65535 \
+             (default {DEFAULT_OAUTH_REDIRECT_PORT}), or 0 for any free port"
+        )),
+        Err(_) => Err(format!(
+            "{value:?} is not a port: give a number from 1024 to 65535 (default {DEFAULT_OAUTH_REDIRECT_PORT}), \
+             or 0 for any free port"
+        )),
     }
 }
 
@@ -473,6 +510,11 @@ mod tests {
         assert_eq!(settings.tag_prefix().ok().as_deref(), Some("opencx"));
         assert_eq!(settings.ticket_every_conversation().ok(), Some(false));
         assert_eq!(settings.relay_autostart().ok(), Some(true));
+        assert_eq!(
+            settings.oauth_redirect_port().ok(),
+            Some(DEFAULT_OAUTH_REDIRECT_PORT),
+            "a fixed port by default, so the redirect URL can be registered once"
+        );
         // (key, value, stored or refused)
         let table = [
             ("tag-prefix", "acme_ai", Some("acme_ai")),
@@ -514,6 +556,11 @@ mod tests {
             ("listen-address", "8750", None),
             ("relay-autostart", "off", Some("false")),
             ("relay-autostart", "sometimes", None),
+            ("oauth-redirect-port", "9123", Some("9123")),
+            ("oauth-redirect-port", " 0 ", Some("0")),
+            ("oauth-redirect-port", "80", None),
+            ("oauth-redirect-port", "65536", None),
+            ("oauth-redirect-port", "next", None),
         ];
         for (key, value, expected) in table {
             let key = SettingKey::parse(key).unwrap_or_else(|e| panic!("{e}"));
@@ -530,6 +577,7 @@ mod tests {
             "refusals changed nothing"
         );
         assert_eq!(settings.ticket_every_conversation().ok(), Some(true));
+        assert_eq!(settings.oauth_redirect_port().ok(), Some(0));
         assert!(matches!(
             SettingKey::parse("colour"),
             Err(SettingsError::UnknownKey(_))

@@ -20,7 +20,7 @@ mod sessions;
 mod settings;
 mod setup;
 
-pub use admin::{Forgotten, OutboundSummary, QueueSummary};
+pub use admin::{Forgotten, JobSummary, OutboundSummary, QueueSummary};
 pub use api_keys::ApiKeyRow;
 pub use assist::Reservation;
 pub use fields::{DroppedValueRow, FieldRow, MappingRow};

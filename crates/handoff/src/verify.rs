@@ -1538,7 +1538,7 @@ fn since(invocations: &[zendesk::Invocation], at: Timestamp) -> Vec<zendesk::Inv
 }
 
 /// What a refusal recorded by the relay means: (cause, fix, action).
-fn refusal_fix(reason: &str) -> (String, String, FixAction) {
+pub fn refusal_fix(reason: &str) -> (String, String, FixAction) {
     let reason = reason.to_ascii_lowercase();
     if reason.contains("signature") {
         (

@@ -31,6 +31,9 @@ pub struct LoggedRequest {
     pub at: String,
     /// The `Idempotency-Key` header, when sent (not a credential: it only names a request).
     pub idempotency_key: Option<String>,
+    /// When it arrived on this machine's monotonic clock, before any latency: in-process benchmarks tell
+    /// requests sent together from requests sent one after another (`at` has only seconds).
+    pub arrived: std::time::Instant,
 }
 
 impl LoggedRequest {

@@ -479,6 +479,7 @@ pub(crate) async fn handle(State(sim): State<Simulator>, request: Request<Body>)
             .get("idempotency-key")
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned),
+        arrived: std::time::Instant::now(),
     };
     let fault = sim.faults().take(parts.method.as_str(), &path);
     let mut latency = sim.state.config.latency;

@@ -114,6 +114,21 @@ pub fn call_counts() -> (u64, u64) {
     )
 }
 
+/// What a client has learned of the account's Support API rate limit (FACTS §8), for troubleshooting: plain
+/// numbers, like [`Retry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitState {
+    /// The account bucket's size in requests per minute: the plan's, until Zendesk's headers said otherwise.
+    pub per_minute: u32,
+    /// Requests left in the current minute as Zendesk's last answer reported them; `None` before any did.
+    pub remaining: Option<u32>,
+    /// How much longer this client holds every Support API call back (a 429's `Retry-After`, or a reported
+    /// budget of 0 until Zendesk's reset); `None` when it sends freely.
+    pub paused_for: Option<Duration>,
+    /// 429 answers this client received, on any endpoint.
+    pub refused: u64,
+}
+
 /// The seam [`ClientConfig::on_retry`] plugs into: a function called with each [`Retry`] before its wait. It
 /// runs on the calling task, so it must return at once (send to a channel, print a line).
 #[derive(Clone)]
@@ -168,6 +183,8 @@ struct Inner {
     limits: Limits,
     retry: RetryPolicy,
     on_retry: Option<RetryObserver>,
+    /// 429 answers this client received (the process-wide count is [`call_counts`]).
+    refused: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Client {
@@ -211,6 +228,7 @@ impl Client {
                 limits: Limits::new(config.plan),
                 retry: config.retry,
                 on_retry: config.on_retry,
+                refused: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -224,6 +242,20 @@ impl Client {
     /// `X-Rate-Limit` headers report the real one.
     pub fn rate_limit_per_minute(&self) -> u32 {
         self.inner.limits.account_per_minute()
+    }
+
+    /// What this client has learned of the account's rate limit so far (clones share it).
+    pub fn rate_limit_state(&self) -> RateLimitState {
+        let (per_minute, remaining, paused_for) = self.inner.limits.account_state();
+        RateLimitState {
+            per_minute,
+            remaining,
+            paused_for,
+            refused: self
+                .inner
+                .refused
+                .load(std::sync::atomic::Ordering::Relaxed),
+        }
     }
 
     /// Sends a request and decodes a 2xx JSON body into `T`.
@@ -342,6 +374,9 @@ impl Client {
         CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if status == 429 {
             RATE_LIMITED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner
+                .refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         let headers = response.headers().clone();
         let body = response

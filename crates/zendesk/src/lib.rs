@@ -30,7 +30,8 @@ mod webhooks;
 
 pub use auth::{Auth, TokenSource};
 pub use client::{
-    account_url, call_counts, Client, ClientConfig, Retry, RetryCause, RetryObserver,
+    account_url, call_counts, Client, ClientConfig, RateLimitState, Retry, RetryCause,
+    RetryObserver,
 };
 pub use error::{Error, FieldError, Forbidden, OFFSET_PAGINATION_LIMIT};
 pub use oauth::{authorize_url, AuthorizeRequest, Grant, OAuthToken, TokenRequest, TokenResponse};

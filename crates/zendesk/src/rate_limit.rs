@@ -154,6 +154,8 @@ struct Bucket {
     per_period: NonZeroU32,
     period: Duration,
     paused_until: Option<Instant>,
+    /// Requests left in Zendesk's current window, as its last answer on this bucket reported them.
+    remaining: Option<u32>,
 }
 
 impl Bucket {
@@ -166,6 +168,7 @@ impl Bucket {
             per_period,
             period,
             paused_until: None,
+            remaining: None,
         }
     }
 }
@@ -319,6 +322,9 @@ impl Limits {
                 *bucket = Bucket::new(self.clock, limit, period);
             }
         }
+        if remaining.is_some() {
+            bucket.remaining = remaining;
+        }
         if remaining == Some(0) {
             let wait = Duration::from_secs(u64::from(reset.unwrap_or(1)).max(1));
             bucket.paused_until = Some(Instant::now() + wait);
@@ -338,6 +344,18 @@ impl Limits {
         if bucket.paused_until.is_none_or(|current| current < until) {
             bucket.paused_until = Some(until);
         }
+    }
+
+    /// The account bucket as last reported: its size, the requests Zendesk said were left, and how long sends
+    /// still wait for a reset or a `Retry-After`.
+    pub(crate) fn account_state(&self) -> (u32, Option<u32>, Option<Duration>) {
+        let bucket = self.account.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        let paused_for = bucket
+            .paused_until
+            .filter(|until| *until > now)
+            .map(|until| until - now);
+        (bucket.per_period.get(), bucket.remaining, paused_for)
     }
 
     /// The account bucket's current size (requests per minute), for diagnostics and tests.

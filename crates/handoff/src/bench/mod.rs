@@ -4,6 +4,7 @@
 
 pub mod handoff;
 pub mod relay;
+pub mod verify;
 
 /// The `p`-th percentile (0..=100) of `samples` in milliseconds, nearest rank; 0 for no samples.
 pub fn percentile(samples: &[f64], p: f64) -> f64 {

@@ -28,6 +28,17 @@ enum BenchCommand {
     },
     /// The relay's acknowledgement path against a bare handler; acknowledgement and reply latencies.
     Relay,
+    /// The one-click verification's wall time at a simulated latency per Zendesk request, against its round
+    /// trips (the critical path of sequential requests, plus the trigger's webhook hop). Target: `wall_ms` at
+    /// most `round_trips` x `latency_ms` + 20 % (`budget_ms`), and under 3 s.
+    Verify {
+        /// Latency added to every simulated Zendesk call.
+        #[arg(long, default_value_t = 100)]
+        latency_ms: u64,
+        /// Verifications to run (`wall_ms` is their median).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Load a generated account's ticket fields (1,000 fields, 20,000 options by default) at a simulated
     /// latency per request, through the client's cursor pagination, into a fresh cache. Target: `load_ms` at
     /// most `pages` x `latency_ms` + 10 %.
@@ -55,6 +66,14 @@ pub async fn run(context: &Context, args: BenchArgs) -> ExitCode {
             .await
         }
         BenchCommand::Relay => handoff::bench::relay::run(context.profile.secret_store()).await,
+        BenchCommand::Verify { latency_ms, runs } => {
+            handoff::bench::verify::run(
+                context.profile.secret_store(),
+                Duration::from_millis(latency_ms),
+                runs,
+            )
+            .await
+        }
         BenchCommand::Fields {
             fields,
             options,

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use handoff::oauth::loopback;
 use handoff::settings::{SettingKey, Settings, SettingsError};
 use serde_json::{json, Map, Value};
 
@@ -36,7 +37,7 @@ pub async fn run(context: &Context, args: ConfigArgs) -> ExitCode {
     let outcome = match args.command {
         ConfigCommand::Get { key: Some(key) } => SettingKey::parse(&key)
             .and_then(|key| Ok((key, settings.get(key)?)))
-            .map(|(key, value)| print_one(key, &value, json)),
+            .map(|(key, value)| print_one(key, &value, json, false)),
         ConfigCommand::Get { key: None } => SettingKey::ALL
             .iter()
             .map(|key| Ok((*key, settings.get(*key)?)))
@@ -44,7 +45,7 @@ pub async fn run(context: &Context, args: ConfigArgs) -> ExitCode {
             .map(|all| print_all(&all, json)),
         ConfigCommand::Set { key, value } => SettingKey::parse(&key)
             .and_then(|key| Ok((key, settings.set(key, &value)?)))
-            .map(|(key, value)| print_one(key, &value, json)),
+            .map(|(key, value)| print_one(key, &value, json, true)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,11 +56,34 @@ pub async fn run(context: &Context, args: ConfigArgs) -> ExitCode {
     }
 }
 
-fn print_one(key: SettingKey, value: &str, json: bool) {
+/// The redirect URL a port setting makes, for the OAuth client's list (`None` for 0: any port).
+fn redirect_url_of(value: &str) -> Option<String> {
+    value.parse().ok().and_then(loopback::redirect_url)
+}
+
+fn print_one(key: SettingKey, value: &str, json: bool, changed: bool) {
+    let redirect = (key == SettingKey::OAuthRedirectPort)
+        .then(|| redirect_url_of(value))
+        .flatten();
     if json {
-        print_json(&json!({ "key": key.as_str(), "value": value }));
+        let mut answer = json!({ "key": key.as_str(), "value": value });
+        if let (Some(url), Some(object)) = (&redirect, answer.as_object_mut()) {
+            object.insert("redirect_url".to_owned(), json!(url));
+        }
+        print_json(&answer);
     } else {
         println!("{value}");
+        // Stderr, so `config get` still prints the bare value on stdout for scripts.
+        if let Some(url) = redirect {
+            if changed {
+                eprintln!(
+                    "Register {url} as a redirect URL of the OAuth client (Admin Center > Apps and integrations \
+                     > APIs > OAuth clients) before the next sign-in."
+                );
+            } else {
+                eprintln!("Redirect URL to register in the OAuth client: {url}");
+            }
+        }
     }
 }
 
@@ -69,10 +93,24 @@ fn print_all(all: &[(SettingKey, String)], json: bool) {
             .iter()
             .map(|(key, value)| (key.as_str().to_owned(), Value::String(value.clone())))
             .collect();
-        print_json(&json!({ "settings": settings }));
+        let redirect = all
+            .iter()
+            .find(|(key, _)| *key == SettingKey::OAuthRedirectPort)
+            .and_then(|(_, value)| redirect_url_of(value));
+        print_json(&json!({ "settings": settings, "oauth_redirect_url": redirect }));
     } else {
         for (key, value) in all {
             println!("{} = {value}", key.as_str());
+            if *key == SettingKey::OAuthRedirectPort {
+                match redirect_url_of(value) {
+                    Some(url) => {
+                        println!("  (redirect URL to register in the OAuth client: {url})")
+                    }
+                    None => println!(
+                        "  (any free port: the OAuth client must accept any loopback port)"
+                    ),
+                }
+            }
         }
     }
 }

@@ -96,6 +96,23 @@ pub async fn run(context: &Context, args: ConnectArgs) -> ExitCode {
             default_agent_id: args.default_agent_id,
             base_url: args.zendesk_url,
         };
+        if !args.client_credentials {
+            // Zendesk sends the browser back only to a registered redirect URL: say which one this is.
+            let message = match handoff::oauth::redirect_url(profile.store()) {
+                Ok(Some(url)) => format!(
+                    "Redirect URL (it must be one of the OAuth client's redirect URLs in Admin Center): {url}"
+                ),
+                Ok(None) => "Redirect URL: http://127.0.0.1:<any free port>/oauth/callback (oauth-redirect-port \
+                             is 0: the OAuth client must accept any loopback port)"
+                    .to_owned(),
+                Err(error) => return fail(Exit::Internal, &error.to_string(), json),
+            };
+            if json {
+                eprintln!("{message}");
+            } else {
+                println!("{message}");
+            }
+        }
         let cancel = Cancel::new();
         let on_interrupt = cancel.clone();
         // Ctrl-C while the browser is open ends the wait cleanly (the listener closes, nothing is saved).

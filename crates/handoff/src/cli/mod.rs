@@ -10,6 +10,7 @@ pub mod config;
 pub mod connect;
 pub mod demo;
 pub mod disconnect;
+pub mod doctor;
 pub mod fields;
 pub mod llm_key;
 pub mod relay;

@@ -16,10 +16,11 @@ use crate::clock::Clock;
 use crate::keychain::SecretName;
 use crate::message::{quote, sentence};
 use crate::oauth::browser::Browser;
-use crate::oauth::loopback::{Answer, Loopback, WaitError};
+use crate::oauth::loopback::{Answer, BindError, Loopback, WaitError, CALLBACK_PATH};
 use crate::oauth::pkce::AuthorizationRequest;
 use crate::oauth::{missing_scopes, requested_scope, Cancel, GrantKind, TokenSet, REQUIRED_SCOPES};
 use crate::profile::Profile;
+use crate::settings::Settings;
 use crate::ConnectError;
 
 /// How long the console waits for the admin to approve in the browser.
@@ -84,7 +85,18 @@ pub async fn verify_and_save_oauth(
     }
 
     // 3. Zendesk grants a token: in the browser (authorization code + PKCE) or for the client itself.
-    let tokens = match authorize(&mut progress, &target, &input, &sign_in, clock).await? {
+    // The redirect URL's port: the one registered in the OAuth client (`oauth-redirect-port`).
+    let redirect_port = Settings::new(profile.store().clone()).oauth_redirect_port()?;
+    let tokens = match authorize(
+        &mut progress,
+        &target,
+        &input,
+        &sign_in,
+        redirect_port,
+        clock,
+    )
+    .await?
+    {
         Ok(tokens) => tokens,
         Err(check) => {
             progress.report(check);
@@ -197,6 +209,7 @@ async fn authorize<F: FnMut(&Check)>(
     target: &Target,
     input: &OAuthConnectInput,
     sign_in: &SignIn<'_>,
+    redirect_port: u16,
     clock: &Clock,
 ) -> Result<Result<TokenSet, Check>, ConnectError> {
     let client_id = input.client_id.trim();
@@ -235,13 +248,26 @@ async fn authorize<F: FnMut(&Check)>(
             }
         }
         GrantKind::AuthorizationCode => {
-            let loopback = match Loopback::bind().await {
+            let loopback = match Loopback::bind(redirect_port).await {
                 Ok(loopback) => loopback,
+                Err(BindError::PortTaken { port }) => {
+                    return Ok(Err(Check::failed(
+                        CheckId::Authorization,
+                        format!("Port {port} is in use: the sign-in cannot receive Zendesk's answer"),
+                        sentence(&BindError::PortTaken { port }.to_string()),
+                        format!(
+                            "Close the program that listens on 127.0.0.1:{port}, or pick another port: `handoff \
+                             config set oauth-redirect-port N`, then register http://127.0.0.1:N{CALLBACK_PATH} \
+                             in the OAuth client (Admin Center > Apps and integrations > APIs > OAuth clients) \
+                             and sign in again."
+                        ),
+                    )))
+                }
                 Err(error) => {
                     return Ok(Err(Check::failed(
                         CheckId::Authorization,
                         "Could not listen for Zendesk's answer",
-                        sentence(&format!("Binding a port on 127.0.0.1 failed: {error}")),
+                        sentence(&error.to_string()),
                         "Check that this machine allows local connections on 127.0.0.1, then try again.",
                     )))
                 }

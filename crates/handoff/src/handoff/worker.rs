@@ -699,7 +699,7 @@ impl Worker {
 
 /// Whether the process named in a lease owner (`worker-<pid>-<ulid>`) still runs on this host. Where that cannot
 /// be told (no `/proc`), it is taken as running and only staleness frees the lease.
-fn process_alive(owner: &str) -> bool {
+pub fn process_alive(owner: &str) -> bool {
     let pid = owner
         .strip_prefix("worker-")
         .and_then(|rest| rest.split('-').next())

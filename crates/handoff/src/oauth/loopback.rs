@@ -1,5 +1,7 @@
-//! The loopback redirect (RFC 8252 §7.3): a listener on `127.0.0.1:<random port>` that receives exactly one
-//! valid authorization answer, tells the browser it can close the tab, and closes.
+//! The loopback redirect (RFC 8252 §7.3): a listener on `127.0.0.1:<port>` that receives exactly one valid
+//! authorization answer, tells the browser it can close the tab, and closes. The port is fixed
+//! (`oauth-redirect-port`, default [`DEFAULT_OAUTH_REDIRECT_PORT`]) because Zendesk redirects the browser only
+//! to a URL registered in the OAuth client; [`redirect_url`] is that URL, for the admin to register.
 //!
 //! Invariants: only `/oauth/callback` with the expected `state` (compared in constant time) is accepted, so a
 //! favicon request, a stale tab or another site's redirect cannot end or hijack the sign-in; the listener
@@ -24,9 +26,29 @@ use zendesk::SecretString;
 
 use super::Cancel;
 use crate::server::Limits;
+pub use crate::settings::DEFAULT_OAUTH_REDIRECT_PORT;
 
 /// The path Zendesk redirects the browser to.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// The redirect URL to register in the OAuth client for `port`: `http://127.0.0.1:<port>/oauth/callback`.
+/// `None` for port 0, where the system picks a port at each sign-in.
+pub fn redirect_url(port: u16) -> Option<String> {
+    (port != 0).then(|| format!("http://127.0.0.1:{port}{CALLBACK_PATH}"))
+}
+
+/// Why the sign-in could not listen for Zendesk's answer.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error(
+        "port {port} on 127.0.0.1 is in use by another program, so the sign-in cannot receive Zendesk's answer \
+         there: close that program, or pick another port with `handoff config set oauth-redirect-port N` (then \
+         register http://127.0.0.1:N{CALLBACK_PATH} as a redirect URL of the OAuth client in Admin Center)"
+    )]
+    PortTaken { port: u16 },
+    #[error("listening on 127.0.0.1:{port} failed: {error}")]
+    Io { port: u16, error: std::io::Error },
+}
 
 /// A bound, not yet serving, loopback listener. Binding first gives the redirect URI for the authorize URL.
 #[derive(Debug)]
@@ -61,9 +83,15 @@ pub enum WaitError {
 }
 
 impl Loopback {
-    /// Binds `127.0.0.1:0`: a port the OS picks, reachable only from this machine.
-    pub async fn bind() -> std::io::Result<Loopback> {
-        Loopback::on(TcpListener::bind(("127.0.0.1", 0)).await?)
+    /// Binds `127.0.0.1:<port>` (0: a port the OS picks), reachable only from this machine.
+    pub async fn bind(port: u16) -> Result<Loopback, BindError> {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|error| match error.kind() {
+                std::io::ErrorKind::AddrInUse => BindError::PortTaken { port },
+                _ => BindError::Io { port, error },
+            })?;
+        Loopback::on(listener).map_err(|error| BindError::Io { port, error })
     }
 
     /// Serves on a listener the caller bound. It must be on a loopback address: the redirect carries a code
@@ -224,7 +252,7 @@ mod tests {
     /// The browser's visits, in order, and what each gets: only the matching `state` ends the wait.
     #[tokio::test]
     async fn only_the_callback_with_the_expected_state_is_accepted() {
-        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let loopback = Loopback::bind(0).await.unwrap_or_else(|e| panic!("{e}"));
         let redirect = loopback.redirect_uri();
         assert!(redirect.starts_with("http://127.0.0.1:") && redirect.ends_with(CALLBACK_PATH));
         let origin = redirect.trim_end_matches(CALLBACK_PATH).to_owned();
@@ -292,7 +320,7 @@ mod tests {
     #[tokio::test]
     async fn a_silent_or_oversized_visit_does_not_hold_the_listener() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let loopback = Loopback::bind(0).await.unwrap_or_else(|e| panic!("{e}"));
         let redirect = loopback.redirect_uri();
         let address = loopback.address;
         let waiting = tokio::spawn(async move {
@@ -326,7 +354,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_denial_the_deadline_and_cancel_each_end_the_wait_and_close_the_port() {
-        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let loopback = Loopback::bind(0).await.unwrap_or_else(|e| panic!("{e}"));
         let redirect = loopback.redirect_uri();
         let waiting = tokio::spawn(async move {
             loopback
@@ -344,7 +372,7 @@ mod tests {
             "{answer:?}"
         );
 
-        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let loopback = Loopback::bind(0).await.unwrap_or_else(|e| panic!("{e}"));
         let redirect = loopback.redirect_uri();
         let timed_out = loopback
             .wait("s", Duration::from_millis(50), &Cancel::new())
@@ -358,7 +386,7 @@ mod tests {
             "closed after the deadline"
         );
 
-        let loopback = Loopback::bind().await.unwrap_or_else(|e| panic!("{e}"));
+        let loopback = Loopback::bind(0).await.unwrap_or_else(|e| panic!("{e}"));
         let redirect = loopback.redirect_uri();
         let cancel = Cancel::new();
         let canceller = cancel.clone();

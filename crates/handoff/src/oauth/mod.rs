@@ -22,6 +22,9 @@ pub mod sign_in;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+
+use crate::settings::Settings;
+use crate::store::{Store, StoreError};
 use serde_json::{json, Value};
 use zendesk::{SecretString, TokenResponse};
 
@@ -74,6 +77,15 @@ pub const OPTIONAL_SCOPES: &[(&str, &str)] = &[(
     "oauth_tokens:write",
     "revoke the console's own token when it disconnects (without it the token lives until it expires)",
 )];
+
+/// The redirect URL the admin registers in the OAuth client (Admin Center > Apps and integrations > APIs >
+/// OAuth clients > Redirect URLs): `http://127.0.0.1:<oauth-redirect-port>/oauth/callback`, the one the
+/// browser sign-in listens on. `None` when the port is 0 (any free port; the OAuth client must accept any
+/// loopback port). The Connect screen shows it with a copy button; `handoff connect --oauth` prints it.
+pub fn redirect_url(store: &Store) -> Result<Option<String>, StoreError> {
+    let port = Settings::new(store.clone()).oauth_redirect_port()?;
+    Ok(loopback::redirect_url(port))
+}
 
 /// The space-separated `scope` parameter: [`REQUIRED_SCOPES`], then [`OPTIONAL_SCOPES`].
 pub fn requested_scope() -> String {

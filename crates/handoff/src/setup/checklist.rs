@@ -451,6 +451,33 @@ pub async fn refresh_after(
     connection: Connection,
     liveness: Liveness,
 ) -> Result<Checklist, SetupError> {
+    Ok(
+        refresh_observed(profile, clock, fields, connection, liveness)
+            .await?
+            .checklist,
+    )
+}
+
+/// A refresh with what it read, for a caller that looks further than the items (troubleshooting reads the
+/// invocations' codes, every trigger's body and the client's rate-limit state from the same requests).
+pub struct Observed {
+    pub checklist: Checklist,
+    /// `None` when Zendesk was not asked (the credentials are refused, or it could not be reached).
+    pub observation: Option<Observation>,
+    /// The client the reads went through, when Zendesk was asked.
+    pub client: Option<Client>,
+    /// The settings and webhook URLs the items were judged against.
+    pub target: Target,
+}
+
+/// [`refresh_after`], keeping the observation and the client.
+pub async fn refresh_observed(
+    profile: &Profile,
+    clock: &Clock,
+    fields: &dyn MappedFields,
+    connection: Connection,
+    liveness: Liveness,
+) -> Result<Observed, SetupError> {
     let mut requests = 1;
     let store = profile.store().clone();
     let secrets = RelaySecrets::new(profile.keychain()?, store.clone(), clock.clone());
@@ -458,7 +485,7 @@ pub async fn refresh_after(
     let recorded = Recorded::read(&store)?;
     let last_verification = store.last_verification()?;
     let working = matches!(liveness, Liveness::Working { .. });
-    let (observation, probe, fields_verdict, local_secret) = if working {
+    let (observation, probe, fields_verdict, local_secret, client) = if working {
         let account = account::open(profile, clock)
             .await?
             .ok_or(SetupError::NotConnected)?;
@@ -482,9 +509,15 @@ pub async fn refresh_after(
             requests += 1;
         }
         let local_secret = secrets.current_signing_secret().await?;
-        (Some(observation), probe, Some(fields_verdict), local_secret)
+        (
+            Some(observation),
+            probe,
+            Some(fields_verdict),
+            local_secret,
+            Some(account.client.clone()),
+        )
     } else {
-        (None, RelayProbe::Skipped, None, None)
+        (None, RelayProbe::Skipped, None, None, None)
     };
     let now = clock.now();
     let items = evaluate(&Facts {
@@ -499,12 +532,17 @@ pub async fn refresh_after(
         last_verification: last_verification.as_ref(),
         fields: fields_verdict.as_ref(),
     });
-    Ok(Checklist {
-        items,
-        refreshed_at: now,
-        connection,
-        liveness,
-        zendesk_requests: requests,
+    Ok(Observed {
+        checklist: Checklist {
+            items,
+            refreshed_at: now,
+            connection,
+            liveness,
+            zendesk_requests: requests,
+        },
+        observation,
+        client,
+        target,
     })
 }
 

@@ -41,6 +41,23 @@ pub struct OutboundSummary {
     pub recent_errors: Vec<(String, String)>,
 }
 
+/// A handoff job as troubleshooting shows it: its state and outcome, never its draft (the ticket's content).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSummary {
+    pub id: i64,
+    pub session_id: String,
+    pub kind: String,
+    pub request_id: String,
+    /// `pending`, `done` or `failed`.
+    pub state: String,
+    pub attempts: u32,
+    pub reason: Option<String>,
+    pub ticket_id: Option<u64>,
+    pub created: Option<bool>,
+    pub requested_at: String,
+    pub finished_at: Option<String>,
+}
+
 /// What [`Store::forget_data`] removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Forgotten {
@@ -170,6 +187,32 @@ impl Store {
             )
             .optional()?;
         Ok(summary)
+    }
+
+    /// The newest handoff jobs, newest first.
+    pub fn recent_jobs(&self, limit: usize) -> Result<Vec<JobSummary>, StoreError> {
+        let sqlite = self.lock()?;
+        let mut statement = sqlite.prepare(
+            "SELECT id, session_id, kind, request_id, state, attempts, reason, ticket_id, created, requested_at,
+                    finished_at
+             FROM handoff_jobs ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = statement.query_map(params![limit as i64], |row| {
+            Ok(JobSummary {
+                id: row.get(0)?,
+                session_id: row.get(1)?,
+                kind: row.get(2)?,
+                request_id: row.get(3)?,
+                state: row.get(4)?,
+                attempts: row.get::<_, i64>(5)?.clamp(0, i64::from(u32::MAX)) as u32,
+                reason: row.get(6)?,
+                ticket_id: row.get::<_, Option<i64>>(7)?.map(|id| id as u64),
+                created: row.get(8)?,
+                requested_at: row.get(9)?,
+                finished_at: row.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The outbound queue in summary.

@@ -239,6 +239,7 @@ async fn no_secret_of_any_cli_flow_reaches_an_output_or_a_file() {
     let with_browser = [("HANDOFF_BROWSER", browser.as_str())];
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data_dir = data.path();
+    crate::any_redirect_port(&crate::profile(&data));
     let mut canary = Canary::new("cli-flows");
     let token = |secret: &str| format!("{secret}\n");
 

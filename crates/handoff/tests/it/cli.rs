@@ -254,6 +254,10 @@ async fn connect_with_oauth_and_client_credentials_through_the_cli() {
         "[ok  ] Token has the scopes the console needs",
         "Connected to d3v-sim.zendesk.com as Ada Admin (admin)",
         "Auth method: OAuth, client handoff_console (browser sign-in)",
+        // The one test that signs in on the default redirect port: the URL to register, and the one sent.
+        "Redirect URL (it must be one of the OAuth client's redirect URLs in Admin Center): \
+         http://127.0.0.1:8751/oauth/callback",
+        "redirect_uri=http%3A%2F%2F127.0.0.1%3A8751%2Foauth%2Fcallback",
     ] {
         assert!(
             text(&oauth).contains(says),

@@ -4,12 +4,14 @@
 mod api;
 mod assist;
 mod background;
+mod bundle;
 mod canary;
 mod checklist;
 mod cli;
 mod connect;
 mod console;
 mod crash;
+mod doctor;
 mod fields;
 mod handoffs;
 mod host;
@@ -58,6 +60,22 @@ pub async fn stored_secret(
         .get(name)
         .await
         .unwrap_or_else(|e| panic!("keychain: {e}"))
+}
+
+/// Lets the browser sign-ins of a profile listen on any free port: tests sign in side by side, and the fixed
+/// default port (`oauth-redirect-port`) is the one test's that checks it. A port already set is kept.
+pub fn any_redirect_port(profile: &Profile) {
+    let key = handoff::settings::SettingKey::OAuthRedirectPort;
+    let unset = profile
+        .store()
+        .setting(key.as_str())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none();
+    if unset {
+        handoff::settings::Settings::new(profile.store().clone())
+            .set(key, "0")
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
 }
 
 pub fn profile(dir: &tempfile::TempDir) -> Profile {

@@ -188,6 +188,7 @@ pub async fn sign_in(
     browser: &dyn Browser,
     clock: &Clock,
 ) -> (VerifyReport, Vec<(CheckId, CheckStatus)>) {
+    crate::any_redirect_port(profile);
     let mut seen = Vec::new();
     let sign_in = SignIn {
         browser,
@@ -929,4 +930,89 @@ async fn a_pair_renewed_by_another_process_is_adopted_not_mistaken_for_a_dead_gr
         .unwrap_or_else(|| panic!("kept"));
     assert_eq!(stored.reconnect_required, None);
     assert!(!stored.refresh_interrupted);
+}
+
+/// A free loopback port (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The redirect URL is fixed by `oauth-redirect-port` (default 8751: what the core shows for the OAuth
+/// client's list): the sign-in listens there and sends it, and a port another program holds fails the
+/// Authorization check with the port named and how to pick another; nothing is saved.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_redirect_port_is_the_setting_and_a_taken_port_says_how_to_change_it() {
+    use handoff::settings::{SettingKey, Settings, DEFAULT_OAUTH_REDIRECT_PORT};
+    let sim = oauth_simulator().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let profile = profile(&dir);
+    assert_eq!(DEFAULT_OAUTH_REDIRECT_PORT, 8751);
+    assert_eq!(
+        handoff::oauth::redirect_url(profile.store()).unwrap_or_else(|e| panic!("{e}")),
+        Some("http://127.0.0.1:8751/oauth/callback".to_owned()),
+        "by default, the URL to register is on port 8751"
+    );
+
+    // The setting is honoured: the URL the browser opens and the one the listener serves.
+    let port = free_port();
+    let settings = Settings::new(profile.store().clone());
+    settings
+        .set(SettingKey::OAuthRedirectPort, &port.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let expected = format!("http://127.0.0.1:{port}/oauth/callback");
+    assert_eq!(
+        handoff::oauth::redirect_url(profile.store()).unwrap_or_else(|e| panic!("{e}")),
+        Some(expected.clone())
+    );
+    let browser = PlayedBrowser::new(Visit::Follow);
+    let (report, _) = sign_in(&profile, console_input(&sim), &browser, &Clock::system()).await;
+    assert!(report.saved(), "{:#?}", report.checks);
+    let opened = browser.opened.lock().map(|o| o.clone()).unwrap_or_default();
+    let sent = opened
+        .first()
+        .and_then(|url| {
+            url.query_pairs()
+                .find(|(k, _)| k == "redirect_uri")
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_else(|| panic!("a redirect_uri in {opened:?}"));
+    assert_eq!(sent, expected);
+
+    // Another program holds the port: the check names it and the setting that changes it.
+    let taken = free_port();
+    let holder =
+        std::net::TcpListener::bind(("127.0.0.1", taken)).unwrap_or_else(|e| panic!("{e}"));
+    let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fresh = crate::profile(&other);
+    Settings::new(fresh.store().clone())
+        .set(SettingKey::OAuthRedirectPort, &taken.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let browser = PlayedBrowser::new(Visit::Follow);
+    let (report, _) = sign_in(&fresh, console_input(&sim), &browser, &Clock::system()).await;
+    drop(holder);
+    assert!(!report.saved());
+    let check = report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::Authorization)
+        .unwrap_or_else(|| panic!("{:#?}", report.checks));
+    assert_eq!(check.status, CheckStatus::Failed, "{check:?}");
+    let said = format!(
+        "{} {} {}",
+        check.detail,
+        check.cause.clone().unwrap_or_default(),
+        check.fix.clone().unwrap_or_default()
+    );
+    assert!(said.contains(&format!("Port {taken}")), "{said}");
+    assert!(
+        said.contains("handoff config set oauth-redirect-port N"),
+        "{said}"
+    );
+    assert!(
+        browser.opened.lock().map(|o| o.is_empty()).unwrap_or(false),
+        "no browser opens for a sign-in that cannot receive the answer"
+    );
 }

@@ -476,3 +476,43 @@ async fn the_cli_exit_codes_and_json_keys() {
         .is_some_and(|m| m.contains("handoff connect")));
     set_public_url(&rig.profile, &dead_url().await);
 }
+
+/// `handoff bench verify --json`: one verification at 100 ms a Zendesk request, its figures under the keys
+/// scripts read; the round trips are the verification's critical path (credentials, the setup's two waves, the
+/// ticket's create and read, the reply, the webhook hop, the reply worker's two reads, the clean-up).
+#[test]
+fn the_verification_bench_prints_its_figures() {
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let output = crate::handoff(
+        &[
+            "--data-dir",
+            data.path().to_str().unwrap_or_default(),
+            "bench",
+            "verify",
+            "--json",
+            "--runs",
+            "1",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", crate::text(&output));
+    let value: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", crate::text(&output)));
+    println!("{value}");
+    for key in [
+        "wall_ms",
+        "round_trips",
+        "latency_ms",
+        "budget_ms",
+        "ratio",
+        "within_budget",
+        "under_3s",
+        "steps_ms",
+    ] {
+        assert!(value.get(key).is_some(), "{key} in {value}");
+    }
+    assert_eq!(value["latency_ms"], 100.0);
+    assert_eq!(value["round_trips"], 10, "{value}");
+    assert_eq!(value["budget_ms"], 1200.0);
+}

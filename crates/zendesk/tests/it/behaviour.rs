@@ -403,6 +403,58 @@ async fn a_zero_remaining_budget_holds_everyone_until_the_reset() {
     );
 }
 
+/// What the client learned of the rate limit, for troubleshooting: the size and the requests left as Zendesk
+/// reported them, the pause a 429 imposed, and how many 429s it got.
+#[tokio::test(start_paused = true)]
+async fn the_rate_limit_state_reports_what_zendesk_said() {
+    let me = r#"{"user":{"id":1,"name":"A","role":"admin","active":true}}"#;
+    let server = Scripted::start(vec![
+        Reply::json("GET", 200, me)
+            .header("x-rate-limit", "700")
+            .header("x-rate-limit-remaining", "650")
+            .times(1),
+        too_many("30"),
+        Reply::json("GET", 200, me),
+    ])
+    .await;
+    let client = client_with(&server, Plan::Enterprise);
+    assert_eq!(
+        client.rate_limit_state(),
+        zendesk::RateLimitState {
+            per_minute: 700,
+            remaining: None,
+            paused_for: None,
+            refused: 0,
+        },
+        "nothing reported before the first answer"
+    );
+    client.current_user().await.unwrap();
+    let state = client.rate_limit_state();
+    assert_eq!(
+        (state.remaining, state.paused_for, state.refused),
+        (Some(650), None, 0)
+    );
+    let clone = client.clone();
+    let waiting = tokio::spawn(async move { clone.current_user().await });
+    // The 429 arrives; the call then waits out its Retry-After of 30 s.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let state = client.rate_limit_state();
+    assert_eq!(state.remaining, Some(0), "the 429 said none are left");
+    assert_eq!(state.refused, 1, "clones share the count");
+    assert!(
+        state
+            .paused_for
+            .is_some_and(|wait| wait > Duration::from_secs(20)),
+        "{state:?}"
+    );
+    waiting.await.unwrap().unwrap();
+    assert_eq!(
+        client.rate_limit_state().paused_for,
+        None,
+        "sends freely after the wait"
+    );
+}
+
 #[tokio::test]
 async fn ticket_and_access_errors_are_classified_through_the_calls() {
     let closed_status = r#"{"error":"RecordInvalid","description":"Record validation errors","details":{"status":[{"description":"Status: closed prevents ticket update"}]}}"#;
