@@ -43,6 +43,9 @@ const COMMANDS: &[&str] = &[
     "open_folder",
     "disconnect_plan",
     "disconnect",
+    "troubleshoot_symptoms",
+    "diagnose_symptom",
+    "save_diagnostics_bundle",
 ];
 
 fn main() {

@@ -1,8 +1,10 @@
 //! The one error the UI sees: `{code, message}`. The UI branches on `code` only, never on the message.
 
 use handoff::agent::AgentError;
+use handoff::bundle::BundleError;
 use handoff::demo::DemoError;
 use handoff::disconnect::DisconnectError;
+use handoff::doctor::DoctorError;
 use handoff::fields::FieldsError;
 use handoff::handoff::TicketPageError;
 use handoff::profile::FolderError;
@@ -276,6 +278,29 @@ impl From<FolderError> for CommandError {
             FolderError::Create { .. } | FolderError::Browser { .. } => Code::Internal,
         };
         CommandError::new(code, error)
+    }
+}
+
+impl From<DoctorError> for CommandError {
+    fn from(error: DoctorError) -> Self {
+        match error {
+            not_connected @ DoctorError::NotConnected => {
+                CommandError::new(Code::NotConnected, not_connected)
+            }
+            DoctorError::Connect(inner) => inner.into(),
+            DoctorError::Setup(inner) => inner.into(),
+            DoctorError::Store(inner) => inner.into(),
+        }
+    }
+}
+
+impl From<BundleError> for CommandError {
+    fn from(error: BundleError) -> Self {
+        match error {
+            BundleError::Store(inner) => inner.into(),
+            // The bundle goes into the profile's own folder: a failure there is the disk's, not the admin's input.
+            other => CommandError::new(Code::Storage, other),
+        }
     }
 }
 

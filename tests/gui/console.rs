@@ -2,8 +2,9 @@
 //! the webhook and trigger, the checklist has nothing failing (the relay already runs), Verify proves the loop
 //! with every step timed; then the trigger is broken behind the console's back (its body sends
 //! `latest_comment`, which would leak internal notes), the checklist and Verify name exactly that, Repair puts it
-//! right, Verify passes again, and Disconnect (after its plan) deletes our trigger and webhook from the sandbox
-//! and returns to Connect. Screenshots 30–49 show each screen.
+//! right (Troubleshoot's "Reps' replies do not reach the contact" names it too, then nothing once repaired, and
+//! saves the diagnostics bundle), Verify passes again, and Disconnect (after its plan) deletes our trigger and
+//! webhook from the sandbox and returns to Connect. Screenshots 30–49 show each screen.
 
 use std::path::Path;
 
@@ -290,6 +291,21 @@ async fn a_new_admin_sets_up_verifies_repairs_and_disconnects_the_sandbox() {
     scroll_to(&app, "checklist-item-trigger_body").await;
     app.screenshot("36-checklist-trigger-body-failing").await;
 
+    // Troubleshoot: "Reps' replies do not reach the contact" names the same cause, with Repair.
+    app.click("nav-troubleshoot").await;
+    app.click("symptom-open-replies-not-reaching").await;
+    app.wait_for_attribute("finding", "data-found", "true")
+        .await;
+    app.wait_for_attribute("probe-setup", "data-outcome", "problem")
+        .await;
+    let cause = app.text("finding-cause").await;
+    assert!(
+        cause.contains("latest_comment") && cause.contains("internal notes"),
+        "{cause}"
+    );
+    assert_eq!(app.text("finding-action").await, "Repair");
+    app.screenshot("37-troubleshoot-replies-not-reaching").await;
+
     // Verify stops at the setup step with the same cause, the fix, Repair and the triggers page in Zendesk.
     app.click("nav-verify").await;
     app.click("verify-run").await;
@@ -303,7 +319,7 @@ async fn a_new_admin_sets_up_verifies_repairs_and_disconnects_the_sandbox() {
     assert!(fix.contains("handoff setup --fix trigger"), "{fix}");
     assert_eq!(app.text("verify-action").await, "Repair trigger");
     scroll_to(&app, "verify-panel").await;
-    app.screenshot("37-verify-failed-trigger-body").await;
+    app.screenshot("38-verify-failed-trigger-body").await;
     app.click("verify-open-zendesk").await;
     let page = browser.opened(&app).await;
     assert_eq!(
@@ -318,10 +334,10 @@ async fn a_new_admin_sets_up_verifies_repairs_and_disconnects_the_sandbox() {
     app.wait_for_text("verify-repaired", &["Run the verification again"])
         .await;
     scroll_to(&app, "verify-step-setup").await;
-    app.screenshot("38-verify-repaired").await;
+    app.screenshot("39-verify-repaired").await;
     app.click("verify-rerun").await;
     assert_verified(&app).await;
-    app.screenshot("39-verify-green-again").await;
+    app.screenshot("40-verify-green-again").await;
     let (_, repaired) = admin
         .call(
             reqwest::Method::GET,
@@ -342,19 +358,46 @@ async fn a_new_admin_sets_up_verifies_repairs_and_disconnects_the_sandbox() {
         .await;
     app.wait_for_attribute("checklist-item-verification", "data-state", "ok")
         .await;
-    app.screenshot("40-setup-green-after-repair").await;
+    app.screenshot("41-setup-green-after-repair").await;
+
+    // Troubleshoot again: nothing explains the symptom any more; the diagnostics bundle goes into the data folder.
+    app.click("nav-troubleshoot").await;
+    app.click("symptom-open-replies-not-reaching").await;
+    app.find("finding-healthy").await;
+    app.click("troubleshoot-save-bundle").await;
+    let saved = app
+        .wait_for_text(
+            "troubleshoot-bundle-path",
+            &["handoff-diagnostics-", ".zip"],
+        )
+        .await;
+    let bundle = std::path::PathBuf::from(saved.trim());
+    assert!(
+        bundle.starts_with(data_dir.path().join("diagnostics")) && bundle.is_file(),
+        "{}",
+        bundle.display()
+    );
+    app.screenshot("42-troubleshoot-healthy-bundle-saved").await;
+    app.click("troubleshoot-open-bundle-folder").await;
+    let opened = browser.opened(&app).await;
+    let diagnostics = std::fs::canonicalize(data_dir.path().join("diagnostics"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        opened.as_str(),
+        format!("file://{}/", diagnostics.display())
+    );
 
     // Settings: the values as the engine reads them, the folders opened by name.
     app.click("nav-settings").await;
     app.wait_for_text("settings-listen-address", &[&listen])
         .await;
-    app.screenshot("41-settings").await;
+    app.screenshot("43-settings").await;
     app.click("settings-open-data").await;
     let folder = browser.opened(&app).await;
     let data = std::fs::canonicalize(data_dir.path()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(folder.as_str(), format!("file://{}/", data.display()));
     scroll_to(&app, "settings-keys").await;
-    app.screenshot("42-settings-keys-and-folders").await;
+    app.screenshot("44-settings-keys-and-folders").await;
 
     // Disconnect: the plan names our trigger and webhook; confirmed, it deletes them and returns to Connect.
     app.click("settings-disconnect").await;
@@ -364,7 +407,7 @@ async fn a_new_admin_sets_up_verifies_repairs_and_disconnects_the_sandbox() {
     )
     .await;
     scroll_to(&app, "settings-disconnect-plan").await;
-    app.screenshot("43-disconnect-plan").await;
+    app.screenshot("45-disconnect-plan").await;
     app.click("settings-disconnect-confirm").await;
     app.find("welcome-demo").await;
     assert_eq!(app.text("screen-title").await, "Connect");
@@ -377,7 +420,7 @@ async fn a_new_admin_sets_up_verifies_repairs_and_disconnects_the_sandbox() {
         ],
     )
     .await;
-    app.screenshot("44-disconnected").await;
+    app.screenshot("46-disconnected").await;
 
     // The sandbox has no trigger or webhook of ours any more; its own triggers are untouched.
     let (_, triggers) = admin
@@ -428,6 +471,9 @@ async fn a_new_admin_sets_up_verifies_repairs_and_disconnects_the_sandbox() {
             "open_folder",
             "disconnect_plan",
             "disconnect",
+            "troubleshoot_symptoms",
+            "diagnose_symptom",
+            "save_diagnostics_bundle",
         ],
         // Disconnect's steps are streamed (each `{id, state, detail}`), as well as Verify's and setup's events.
         streamed: true,

@@ -14,7 +14,7 @@ import { SettingsScreen } from './settings/SettingsScreen';
 import { SetupScreen } from './setup/SetupScreen';
 import { Navigation } from './shell/Navigation';
 import { StatusBar } from './shell/StatusBar';
-import { UpcomingScreen } from './shell/UpcomingScreen';
+import { TroubleshootScreen } from './troubleshoot/TroubleshootScreen';
 import { VerifyScreen } from './verify/VerifyScreen';
 
 /** The console: navigation on the left, the current screen, and the status bar under both. */
@@ -103,8 +103,8 @@ export function App() {
                 onRotateCredentials={rotateCredentials}
                 onDisconnected={disconnected}
               />
-            ) : screen.upcoming !== null ? (
-              <UpcomingScreen summary={screen.upcoming} />
+            ) : screen.id === 'troubleshoot' ? (
+              <TroubleshootScreen connection={connection} onNavigate={navigate} onReconnect={rotateCredentials} />
             ) : screen.id === 'relay' ? (
               <RelayScreen connection={connection} />
             ) : (

@@ -753,8 +753,8 @@ export function resetSigningSecret(): Promise<{ webhookId: string }> {
   return call<{ webhookId: string }>('reset_signing_secret');
 }
 
-/** Opens the data or logs folder in the system's file manager. */
-export async function openFolder(folder: 'data' | 'logs'): Promise<void> {
+/** Opens the data, logs or diagnostics folder in the system's file manager. */
+export async function openFolder(folder: 'data' | 'logs' | 'diagnostics'): Promise<void> {
   await call<null>('open_folder', { folder });
 }
 
@@ -785,6 +785,65 @@ export function disconnect(onStep: (step: DisconnectStep) => void): Promise<{ st
   const channel = new Channel<DisconnectStep>();
   channel.onmessage = onStep;
   return call<{ steps: DisconnectStep[] }>('disconnect', { onStep: channel });
+}
+
+/** A documented symptom: its stable id (`replies-not-reaching`, ...) and how an admin describes it. */
+export interface SymptomView {
+  id: string;
+  title: string;
+}
+
+/** What one probe looked at and saw; `unknown` when it could not look. */
+export interface ProbeView {
+  name: string;
+  outcome: 'ok' | 'problem' | 'unknown';
+  evidence: string;
+}
+
+/**
+ * What performs a finding's fix: `repair` (a setup fix, run with its scope), `open-in-zendesk` (an Admin Center page
+ * of the account, opened by the app after it checks it), `verify`, `reconnect`, or `none` (a step outside the
+ * product: the fix says which).
+ */
+export interface FindingAction {
+  kind: 'repair' | 'open-in-zendesk' | 'verify' | 'reconnect' | 'none';
+  fix: FixView | null;
+  url: string | null;
+  /** The same from a terminal, when one does it. */
+  command: string | null;
+}
+
+/** One symptom looked into: each probe, then the first problem's cause, fix and action (`null` when none). */
+export interface Finding {
+  symptom: SymptomView;
+  found: boolean;
+  probes: ProbeView[];
+  cause: string | null;
+  fix: string | null;
+  action: FindingAction | null;
+  /** RFC 3339: when the account was read. */
+  lookedAt: string;
+}
+
+/** A diagnostics bundle the app wrote into the data folder's `diagnostics` folder. */
+export interface BundleView {
+  path: string;
+  files: string[];
+  bytes: number;
+}
+
+export function troubleshootSymptoms(): Promise<SymptomView[]> {
+  return call<SymptomView[]>('troubleshoot_symptoms');
+}
+
+/** Runs one symptom's probes against the account and the data folder; nothing is written to Zendesk. */
+export function diagnoseSymptom(symptom: string): Promise<Finding> {
+  return call<Finding>('diagnose_symptom', { symptom });
+}
+
+/** Writes the redacted diagnostics bundle (a zip) into the data folder's `diagnostics` folder. */
+export function saveDiagnosticsBundle(): Promise<BundleView> {
+  return call<BundleView>('save_diagnostics_bundle');
 }
 
 /** What the status bar shows besides the account. */

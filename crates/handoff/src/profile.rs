@@ -106,6 +106,8 @@ pub enum Folder {
     Data,
     /// The daily log files.
     Logs,
+    /// The diagnostics bundles the console saves (`bundle::save`).
+    Diagnostics,
 }
 
 impl Folder {
@@ -113,11 +115,12 @@ impl Folder {
         match self {
             Folder::Data => "data",
             Folder::Logs => "logs",
+            Folder::Diagnostics => "diagnostics",
         }
     }
 
     pub fn parse(text: &str) -> Option<Folder> {
-        [Folder::Data, Folder::Logs]
+        [Folder::Data, Folder::Logs, Folder::Diagnostics]
             .into_iter()
             .find(|folder| folder.as_str() == text)
     }
@@ -127,6 +130,7 @@ impl Folder {
         match self {
             Folder::Data => profile.data_dir().to_owned(),
             Folder::Logs => profile.logs_dir(),
+            Folder::Diagnostics => profile.data_dir().join("diagnostics"),
         }
     }
 }
@@ -134,7 +138,7 @@ impl Folder {
 /// Why a folder was not opened. Each says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum FolderError {
-    #[error("{0:?} is not a folder the console opens: use data or logs")]
+    #[error("{0:?} is not a folder the console opens: use data, logs or diagnostics")]
     Unknown(String),
     #[error("{path} could not be made ready to open: {error}")]
     Create { path: String, error: std::io::Error },
@@ -146,7 +150,7 @@ pub enum FolderError {
 }
 
 /// Opens one of the profile's own folders (named, never a path from the caller) in the system's file manager,
-/// through the same opener as the browser (a `file://` URL). A logs folder not written yet is made first.
+/// through the same opener as the browser (a `file://` URL). A folder not written yet is made first.
 /// Returns the folder opened.
 pub fn open_folder(
     profile: &Profile,

@@ -7,6 +7,7 @@ pub mod sessions;
 pub mod settings;
 pub mod setup;
 pub mod status;
+pub mod troubleshoot;
 pub mod verify;
 
 use tauri::ipc::Invoke;
@@ -61,6 +62,9 @@ pub fn register(builder: Builder<Wry>) -> Result<Builder<Wry>, String> {
             settings::open_folder,
             settings::disconnect_plan,
             settings::disconnect,
+            troubleshoot::troubleshoot_symptoms,
+            troubleshoot::diagnose_symptom,
+            troubleshoot::save_diagnostics_bundle,
         ],
     )
 }

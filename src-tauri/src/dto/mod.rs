@@ -19,12 +19,14 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 mod settings;
+mod troubleshoot;
 mod verify;
 
 pub use settings::{
     DisconnectPlanView, DisconnectReportView, DisconnectStepView, SettingsView,
     SigningSecretResetView, UrlKeyRotationView,
 };
+pub use troubleshoot::{BundleView, FindingView, SymptomView};
 pub use verify::{AgentView, RepChoice, VerificationView, VerifyEventView};
 
 /// AI Fields: the screen's data (`fields_overview`), each field of the catalog with whether it can be mapped and

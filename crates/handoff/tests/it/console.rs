@@ -159,11 +159,35 @@ async fn the_console_opens_only_the_profiles_folders_and_the_accounts_own_admin_
     };
     assert_eq!(data, canonical(profile.data_dir()));
     assert_eq!(logs, canonical(&profile.logs_dir()));
+    // The console's diagnostics bundle goes into the data folder's own `diagnostics` folder, which opens by name.
+    let bundle = handoff::bundle::save(profile, &rig.clock)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        bundle
+            .path
+            .starts_with(profile.data_dir().join("diagnostics"))
+            && bundle.path.is_file(),
+        "{}",
+        bundle.path.display()
+    );
+    assert!(
+        bundle.files.iter().any(|f| f == "doctor.json"),
+        "{:?}",
+        bundle.files
+    );
+    let diagnostics =
+        profile::open_folder(profile, "diagnostics", &opened).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        diagnostics,
+        canonical(&profile.data_dir().join("diagnostics"))
+    );
     assert_eq!(
         opened.urls(),
         [
             format!("file://{}/", data.display()),
-            format!("file://{}/", logs.display())
+            format!("file://{}/", logs.display()),
+            format!("file://{}/", diagnostics.display())
         ]
     );
     let refused = profile::open_folder(profile, "/etc", &opened).err();
@@ -197,7 +221,7 @@ async fn the_console_opens_only_the_profiles_folders_and_the_accounts_own_admin_
             "{fix}: {refused:?}"
         );
     }
-    assert_eq!(opened.urls().len(), 4, "nothing else was opened");
+    assert_eq!(opened.urls().len(), 5, "nothing else was opened");
 }
 
 #[tokio::test(flavor = "multi_thread")]
