@@ -30,6 +30,22 @@ const COMMANDS: &[&str] = &[
     "open_admin_page",
     "copy_text",
     "status_bar",
+    "open_fix_page",
+    "verify_now",
+    "last_verification",
+    "find_agent",
+    "open_verification_ticket",
+    "get_settings",
+    "set_setting",
+    "set_default_agent",
+    "rotate_url_key",
+    "reset_signing_secret",
+    "open_folder",
+    "disconnect_plan",
+    "disconnect",
+    "troubleshoot_symptoms",
+    "diagnose_symptom",
+    "save_diagnostics_bundle",
 ];
 
 fn main() {

@@ -1,15 +1,22 @@
 //! The one error the UI sees: `{code, message}`. The UI branches on `code` only, never on the message.
 
+use handoff::agent::AgentError;
+use handoff::bundle::BundleError;
 use handoff::demo::DemoError;
+use handoff::disconnect::DisconnectError;
+use handoff::doctor::DoctorError;
 use handoff::fields::FieldsError;
 use handoff::handoff::TicketPageError;
+use handoff::profile::FolderError;
 use handoff::relay::keys::RelayKeyError;
+use handoff::rotate::RotateError;
 use handoff::service::HostError;
 use handoff::session::SessionError;
 use handoff::settings::SettingsError;
 use handoff::setup::manual::OpenPageError;
 use handoff::setup::SetupError;
 use handoff::store::StoreError;
+use handoff::verify::VerifyError;
 use handoff::ConnectError;
 use serde::Serialize;
 
@@ -187,11 +194,113 @@ impl From<OpenPageError> for CommandError {
     fn from(error: OpenPageError) -> Self {
         let code = match &error {
             OpenPageError::NotConnected => Code::NotConnected,
-            OpenPageError::Link(_) => Code::InvalidInput,
+            OpenPageError::Link(_) | OpenPageError::NoPage(_) => Code::InvalidInput,
             OpenPageError::Store(_) => Code::Storage,
             OpenPageError::Browser { .. } => Code::Internal,
         };
         CommandError::new(code, error)
+    }
+}
+
+impl From<VerifyError> for CommandError {
+    fn from(error: VerifyError) -> Self {
+        match error {
+            not_connected @ VerifyError::NotConnected => {
+                CommandError::new(Code::NotConnected, not_connected)
+            }
+            VerifyError::Store(inner) => inner.into(),
+        }
+    }
+}
+
+impl From<AgentError> for CommandError {
+    fn from(error: AgentError) -> Self {
+        let code = match &error {
+            AgentError::NotConnected | AgentError::ReconnectRequired(_) => Code::NotConnected,
+            AgentError::Invalid(_) | AgentError::NotAssignable(_) => Code::InvalidInput,
+            AgentError::Zendesk { .. } => Code::Zendesk,
+            AgentError::Store(_) => Code::Storage,
+            AgentError::Connect(_) => {
+                return match error {
+                    AgentError::Connect(inner) => inner.into(),
+                    other => CommandError::new(Code::Internal, other),
+                }
+            }
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<RotateError> for CommandError {
+    fn from(error: RotateError) -> Self {
+        let code = match &error {
+            RotateError::NotConnected | RotateError::ReconnectRequired(_) => Code::NotConnected,
+            RotateError::NotSetUp => Code::InvalidInput,
+            RotateError::Zendesk { .. } => Code::Zendesk,
+            RotateError::Store(_) => Code::Storage,
+            RotateError::Keychain(_) => Code::KeychainUnavailable,
+            RotateError::Keys(_) | RotateError::Connect(_) => {
+                return match error {
+                    RotateError::Keys(inner) => inner.into(),
+                    RotateError::Connect(inner) => inner.into(),
+                    other => CommandError::new(Code::Internal, other),
+                }
+            }
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<DisconnectError> for CommandError {
+    fn from(error: DisconnectError) -> Self {
+        let code = match &error {
+            DisconnectError::NotConnected | DisconnectError::ReconnectRequired(_) => {
+                Code::NotConnected
+            }
+            DisconnectError::Zendesk { .. } => Code::Zendesk,
+            DisconnectError::Keychain(_) => Code::KeychainUnavailable,
+            DisconnectError::Store(_) => Code::Storage,
+            DisconnectError::Connect(_) => {
+                return match error {
+                    DisconnectError::Connect(inner) => inner.into(),
+                    other => CommandError::new(Code::Internal, other),
+                }
+            }
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<FolderError> for CommandError {
+    fn from(error: FolderError) -> Self {
+        let code = match &error {
+            FolderError::Unknown(_) => Code::InvalidInput,
+            FolderError::Create { .. } | FolderError::Browser { .. } => Code::Internal,
+        };
+        CommandError::new(code, error)
+    }
+}
+
+impl From<DoctorError> for CommandError {
+    fn from(error: DoctorError) -> Self {
+        match error {
+            not_connected @ DoctorError::NotConnected => {
+                CommandError::new(Code::NotConnected, not_connected)
+            }
+            DoctorError::Connect(inner) => inner.into(),
+            DoctorError::Setup(inner) => inner.into(),
+            DoctorError::Store(inner) => inner.into(),
+        }
+    }
+}
+
+impl From<BundleError> for CommandError {
+    fn from(error: BundleError) -> Self {
+        match error {
+            BundleError::Store(inner) => inner.into(),
+            // The bundle goes into the profile's own folder: a failure there is the disk's, not the admin's input.
+            other => CommandError::new(Code::Storage, other),
+        }
     }
 }
 

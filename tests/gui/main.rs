@@ -6,6 +6,7 @@
 //! folder (SQLite, logs) for every secret of the run: the simulator's tokens, codes and client secrets, and the
 //! wrong ones the test typed.
 
+mod console;
 mod fields;
 mod sessions;
 
@@ -53,6 +54,22 @@ async fn launch_with(label: &str, data_dir: &tempfile::TempDir, env: &[(&str, &s
     env.push(("HANDOFF_DATA_DIR", &dir));
     env.push(("HANDOFF_LOG", "trace"));
     App::launch(label, &env).await
+}
+
+/// Gives the app of `data_dir` a listen address of its own (a free port) before it launches, so the relay it
+/// starts once connected never meets another program on the default 127.0.0.1:8750. Returns `IP:port`.
+fn own_listen_address(data_dir: &Path) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|error| panic!("no free port: {error}"));
+    let address = format!("127.0.0.1:{port}");
+    let profile =
+        Profile::open(data_dir, SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
+    handoff::settings::Settings::new(profile.store().clone())
+        .set(handoff::settings::SettingKey::ListenAddress, &address)
+        .unwrap_or_else(|e| panic!("{e}"));
+    address
 }
 
 /// The system browser's stand-in: `HANDOFF_BROWSER` names a script that only writes down the URL the app asks

@@ -2,7 +2,7 @@
 //! conversation to the sandbox account (the simulator inside the app), the handoff worker the app runs turns it
 //! into a ticket, the list shows the session with that ticket, the transcript opens, and the ticket link asks
 //! the system browser (the test's stand-in) to open the ticket's agent page on the sandbox account, which shows
-//! that ticket.
+//! that ticket. The relay runs from the moment the sandbox is connected, and again after a restart.
 
 use std::path::Path;
 
@@ -12,7 +12,8 @@ use handoff::profile::Profile;
 use handoff::session::{HandoffState, Sessions};
 
 use super::{
-    assert_kept_secret, launch, launch_with, sandbox_secrets, Crossed, StandInBrowser, ONE_WINDOW,
+    assert_kept_secret, launch, launch_with, own_listen_address, sandbox_secrets, Crossed,
+    StandInBrowser, ONE_WINDOW,
 };
 
 /// The sandbox's address, as the app saved it.
@@ -60,6 +61,7 @@ async fn a_test_conversation_in_the_sandbox_becomes_a_ticket_with_its_transcript
     let _window = ONE_WINDOW.lock().await;
     let browser = StandInBrowser::new();
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let listen = own_listen_address(data_dir.path());
 
     let app = launch_with(
         "sessions",
@@ -77,9 +79,15 @@ async fn a_test_conversation_in_the_sandbox_becomes_a_ticket_with_its_transcript
     .await;
     app.wait_for_text("sessions-queue", &["This app sends handoffs to Zendesk"])
         .await;
+    // Connected: the relay runs on its own, nobody clicked Start.
     app.wait_for_text(
         "relay-controls",
-        &["Webhook relay", "Stopped", "No deliveries yet"],
+        &[
+            "Webhook relay",
+            "Running",
+            &format!("served at http://{listen}"),
+            "No deliveries yet",
+        ],
     )
     .await;
     app.screenshot("20-relay-sessions-empty").await;
@@ -219,6 +227,9 @@ async fn a_test_conversation_in_the_sandbox_becomes_a_ticket_with_its_transcript
         .await;
     restarted
         .wait_for_text("sessions-queue", &["This app sends handoffs to Zendesk"])
+        .await;
+    restarted
+        .wait_for_text("relay-controls", &["Running", &listen])
         .await;
     restarted.screenshot("24-sessions-after-restart").await;
     let mut secrets = secrets;

@@ -291,6 +291,14 @@ impl App {
 
     /// Saves a PNG of the window as a test artifact, and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // WebKit paints asynchronously: a scroll or re-render the test just caused shows only after the next frames,
+        // and a capture taken before them shows the window as it was. Wait for two frames (a second at most).
+        let frames = self.client.execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+            Vec::new(),
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(1), frames).await;
         let png = self
             .client
             .screenshot()

@@ -1,8 +1,26 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import type { SettingsView } from './api';
 import { SCREENS } from './screens';
 import { CONNECTION, DEMO_CONNECTION, callsOf, fail, mockCommands } from './test/ipc';
 import { renderApp } from './test/render';
+
+const SETTINGS_VIEW: SettingsView = {
+  tagPrefix: 'opencx',
+  ticketEveryConversation: false,
+  publicUrl: 'http://127.0.0.1:8750',
+  publicUrlIsLocal: true,
+  outboundUrl: '',
+  llmUrl: '',
+  llmModel: '',
+  channels: [{ channel: 'email', delivers: 'platform' }],
+  listenAddress: '127.0.0.1:8750',
+  defaultAgent: null,
+  dataFolder: '/data',
+  logsFolder: '/data/logs',
+  webhookSetUp: false,
+  urlKeyGraceHours: 24,
+};
 
 describe('Console shell', () => {
   it('lists every screen in the navigation, in the order an admin meets them, and opens on Connect', async () => {
@@ -24,9 +42,9 @@ describe('Console shell', () => {
     await screen.findByTestId('welcome-connect');
   });
 
-  it.each(SCREENS.filter((candidate) => candidate.upcoming !== null))(
-    '$title says what it will hold and that it is not available yet',
-    async ({ id, title, upcoming }) => {
+  it.each(SCREENS.filter((candidate) => candidate.id !== 'connect'))(
+    '$title opens from the navigation, its title focused',
+    async ({ id, title }) => {
       mockCommands({ get_connection: () => CONNECTION });
       const { user } = renderApp();
       await screen.findByTestId('connected');
@@ -38,10 +56,10 @@ describe('Console shell', () => {
       expect(document.activeElement).toBe(heading);
       expect(screen.getByTestId(`nav-${id}`).getAttribute('aria-current')).toBe('page');
       expect(screen.getByTestId('nav-connect').getAttribute('aria-current')).toBeNull();
-      const main = screen.getByRole('main');
-      expect(main.textContent).toBe(`${title}${upcoming ?? ''}It is not available yet.`);
+      expect(screen.getByRole('main').textContent).not.toContain('not available yet');
       expect(screen.getByTestId('status-bar').textContent).toContain('acme.zendesk.com');
     },
+    20_000,
   );
 
   it('opens the Relay screen with its sessions from the navigation', async () => {
@@ -59,6 +77,58 @@ describe('Console shell', () => {
     await screen.findByTestId('sessions-empty');
     expect(screen.getByTestId('sessions-start-test')).toBeDefined();
   });
+
+  it("opens the Connect form prefilled from Settings' Rotate credentials, once", async () => {
+    mockCommands({
+      get_connection: () => CONNECTION,
+      get_settings: () => SETTINGS_VIEW,
+      list_sessions: () => ({ sessions: [], queue: { state: 'here', reason: null } }),
+    });
+    const { user } = renderApp();
+    await screen.findByTestId('connected');
+    await user.click(screen.getByTestId('nav-settings'));
+    await user.click(await screen.findByTestId('settings-rotate-credentials', {}, { timeout: 10_000 }));
+
+    expect(screen.getByTestId('screen-title').textContent).toBe('Connect');
+    expect(screen.getByTestId<HTMLInputElement>('connect-oauth-subdomain').value).toBe('acme');
+    await user.click(screen.getByTestId('nav-relay'));
+    await user.click(screen.getByTestId('nav-connect'));
+    expect(screen.getByTestId('connected').textContent).toContain('Ana Admin');
+  }, 30_000);
+
+  it('returns to the welcome cards once Settings disconnected the account', async () => {
+    mockCommands({
+      get_connection: () => CONNECTION,
+      get_settings: () => SETTINGS_VIEW,
+      disconnect_plan: () => ({
+        account: 'acme.zendesk.com',
+        authMethod: 'api_token',
+        trigger: null,
+        webhook: null,
+        revokeToken: false,
+        keychain: ['api-token'],
+        kept: ['the tickets in Zendesk, and their requesters'],
+      }),
+      disconnect: () => ({
+        steps: [
+          { id: 'revoke_token', state: 'warning', detail: 'API tokens cannot be revoked through the API: delete it in Admin Center > Apps and integrations > APIs > Zendesk API' },
+          { id: 'forget_connection', state: 'done', detail: 'Forgot the connection to acme.zendesk.com' },
+        ],
+      }),
+    });
+    const { user } = renderApp();
+    await screen.findByTestId('connected');
+    await user.click(screen.getByTestId('nav-settings'));
+    await user.click(await screen.findByTestId('settings-disconnect', {}, { timeout: 10_000 }));
+    await user.click(await screen.findByTestId('settings-disconnect-confirm', {}, { timeout: 10_000 }));
+
+    await screen.findByTestId('welcome-connect', {}, { timeout: 10_000 });
+    expect(screen.getByTestId('screen-title').textContent).toBe('Connect');
+    expect(screen.getByTestId('status-bar').textContent).toContain('Not connected');
+    const farewell = screen.getByTestId('connect-disconnected');
+    expect(farewell.textContent).toContain('Disconnected from acme.zendesk.com');
+    expect(farewell.textContent).toContain('To finish by hand: API tokens cannot be revoked through the API');
+  }, 30_000);
 
   it('keeps the connection when the admin leaves Connect and comes back', async () => {
     const spy = mockCommands({

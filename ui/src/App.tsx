@@ -8,15 +8,24 @@ import { AiFieldsScreen } from './fields/AiFieldsScreen';
 import type { ConnectionState } from './connection';
 import { RelayScreen } from './relay/RelayScreen';
 import { SCREENS, type ScreenId } from './screens';
+import { prefillFrom, type ConnectPrefill } from './connect/prefill';
+import type { Disconnected } from './settings/Disconnect';
+import { SettingsScreen } from './settings/SettingsScreen';
 import { SetupScreen } from './setup/SetupScreen';
 import { Navigation } from './shell/Navigation';
 import { StatusBar } from './shell/StatusBar';
-import { UpcomingScreen } from './shell/UpcomingScreen';
+import { TroubleshootScreen } from './troubleshoot/TroubleshootScreen';
+import { VerifyScreen } from './verify/VerifyScreen';
 
 /** The console: navigation on the left, the current screen, and the status bar under both. */
 export function App() {
   const [screenId, setScreenId] = useState<ScreenId>('connect');
   const [connection, setConnection] = useState<ConnectionState>({ state: 'loading' });
+  // Settings' "Rotate credentials" opens the Connect form prefilled with the saved account; each request is a new
+  // object, so asking twice opens the form twice.
+  const [connectForm, setConnectForm] = useState<ConnectPrefill | null>(null);
+  // What the last disconnect did, said on the Connect screen until another account is connected.
+  const [farewell, setFarewell] = useState<Disconnected | null>(null);
   const titleRef = useRef<HTMLHeadingElement>(null);
   const navigated = useRef(false);
 
@@ -46,11 +55,31 @@ export function App() {
   const screen = SCREENS.find((candidate) => candidate.id === screenId) ?? SCREENS[0];
   const onConnected = useCallback((saved: ConnectionView) => {
     setConnection({ state: 'ready', connection: saved });
+    setConnectForm(null);
+    setFarewell(null);
   }, []);
   const navigate = useCallback((id: ScreenId) => {
     navigated.current = true;
     setScreenId(id);
+    // A form asked for by Settings is for that visit to Connect only.
+    if (id !== 'connect') {
+      setConnectForm(null);
+    }
   }, []);
+  const rotateCredentials = useCallback(() => {
+    if (connection.state === 'ready' && connection.connection !== null) {
+      setConnectForm(prefillFrom(connection.connection));
+      navigate('connect');
+    }
+  }, [connection, navigate]);
+  const disconnected = useCallback(
+    (done: Disconnected) => {
+      setFarewell(done);
+      setConnection({ state: 'ready', connection: null });
+      navigate('connect');
+    },
+    [navigate],
+  );
 
   return (
     <Layout>
@@ -65,12 +94,27 @@ export function App() {
               <AiFieldsScreen connection={connection} />
             ) : screen.id === 'setup' ? (
               <SetupScreen connection={connection} onNavigate={navigate} />
-            ) : screen.upcoming !== null ? (
-              <UpcomingScreen summary={screen.upcoming} />
+            ) : screen.id === 'verify' ? (
+              <VerifyScreen connection={connection} onNavigate={navigate} />
+            ) : screen.id === 'settings' ? (
+              <SettingsScreen
+                connection={connection}
+                onNavigate={navigate}
+                onRotateCredentials={rotateCredentials}
+                onDisconnected={disconnected}
+              />
+            ) : screen.id === 'troubleshoot' ? (
+              <TroubleshootScreen connection={connection} onNavigate={navigate} onReconnect={rotateCredentials} />
             ) : screen.id === 'relay' ? (
               <RelayScreen connection={connection} />
             ) : (
-              <ConnectScreen connection={connection} onConnected={onConnected} onRetry={loadConnection} />
+              <ConnectScreen
+                connection={connection}
+                onConnected={onConnected}
+                onRetry={loadConnection}
+                requestedForm={connectForm}
+                disconnected={farewell}
+              />
             )}
           </>
         )}
@@ -94,6 +138,9 @@ const Layout = styled.div`
 
 const Main = styled.main`
   grid-area: main;
+  /* The containing block of the screens' visually hidden labels: without it they escape the scroll area and make
+     the whole window scroll. */
+  position: relative;
   overflow-y: auto;
   padding: ${({ theme }) => theme.space.lg};
 

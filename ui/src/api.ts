@@ -419,6 +419,8 @@ export interface RelayOverview {
   publicUrl: string;
   /** No public URL is set: it is the listen address, which only this machine can reach. */
   publicUrlIsLocal: boolean;
+  /** The console starts the relay whenever the account is connected; false once the admin stopped it (kept across launches). */
+  startsWithApp: boolean;
   /** Newest first. */
   deliveries: DeliveryView[];
   queue: QueueView;
@@ -429,12 +431,12 @@ export function relayOverview(): Promise<RelayOverview> {
   return call<RelayOverview>('relay_overview');
 }
 
-/** Starts the relay on the listen address; rejects with `invalid_input` when the port is taken (the message says how to change it). */
+/** Starts the relay on the listen address, and at every launch from now on; rejects with `invalid_input` when the port is taken (the message says how to change it). */
 export function startRelay(): Promise<RelayStateView> {
   return call<RelayStateView>('start_relay');
 }
 
-/** Stops the relay; requests in flight finish first. */
+/** Stops the relay; requests in flight finish first. It stays stopped at the next launches until `startRelay`. */
 export function stopRelay(): Promise<RelayStateView> {
   return call<RelayStateView>('stop_relay');
 }
@@ -477,6 +479,8 @@ export interface FixView {
   /** The same fix from a terminal. */
   command: string;
   scope: string | null;
+  /** An Admin Center page shows what this fix repairs (the webhooks or triggers page): `openFixPage` opens it. */
+  opensInZendesk: boolean;
 }
 
 export interface ChecklistItem {
@@ -572,6 +576,274 @@ export function manualSetup(): Promise<ManualGuide> {
 /** Opens an Admin Center page of the guide in the system browser (the app checks it is the account's own). */
 export async function openAdminPage(url: string): Promise<void> {
   await call<null>('open_admin_page', { url });
+}
+
+/**
+ * Opens the Admin Center page showing what a fix repairs (the webhooks or the triggers page of the connected
+ * account). The app picks the page from the fix id and checks it; the window never names an address.
+ */
+export async function openFixPage(fix: string): Promise<void> {
+  await call<null>('open_fix_page', { fix });
+}
+
+/** A step of the end-to-end verification, in the order they run. */
+export type VerifyStepId =
+  | 'credentials'
+  | 'setup'
+  | 'session'
+  | 'handoff'
+  | 'ticket'
+  | 'reply'
+  | 'webhook'
+  | 'session_reply'
+  | 'cleanup';
+
+/**
+ * One step of a verification, as it runs and once it ended: its time, what was found, and for a failure the cause,
+ * the fix and the action that performs it (the checklist's fix ids).
+ */
+export interface VerifyStep {
+  id: VerifyStepId;
+  label: string;
+  state: 'running' | 'passed' | 'failed' | 'skipped';
+  /** What was done or found; the reply step names the rep who replied. */
+  detail: string;
+  /** Set once the step ended. */
+  durationMs: number | null;
+  cause: string | null;
+  fix: string | null;
+  action: FixView | null;
+}
+
+/**
+ * Which relay receives Zendesk's webhook during a verification: the one running (the console's), one `hosted` for
+ * the run because none listened (the admin stopped it), or the caller's.
+ */
+export interface RelayUseView {
+  kind: 'running' | 'hosted' | 'caller';
+  address: string | null;
+}
+
+/** What a verification streams: the relay it uses, each step as it starts and ends, and in manual mode the ticket to reply to. */
+export type VerifyEventView =
+  | { kind: 'relay'; relay: RelayUseView }
+  | { kind: 'step'; step: VerifyStep }
+  | { kind: 'awaitingReply'; ticketId: number };
+
+/** A verification's result: the run just made, or the last one kept (then without wall time, relay, ticket or rep). */
+export interface Verification {
+  passed: boolean;
+  /** RFC 3339. */
+  startedAt: string;
+  finishedAt: string;
+  wallMs: number | null;
+  steps: VerifyStep[];
+  relay: RelayUseView | null;
+  ticketId: number | null;
+  /** The rep who replied, when the console picked one. */
+  rep: UserView | null;
+}
+
+/** Who replies in Zendesk during a verification. */
+export type RepChoice =
+  | { kind: 'auto'; agentId: null }
+  | { kind: 'agent'; agentId: string }
+  | { kind: 'manual'; agentId: null };
+
+/**
+ * "Verify now": hands a verification conversation off, has a rep reply in Zendesk (or waits for the admin's own
+ * reply), and follows the reply back to the session. Each step reaches `onEvent` as it starts and ends; a failed
+ * step is in the result, not a rejection.
+ */
+export function verifyNow(rep: RepChoice, onEvent: (event: VerifyEventView) => void): Promise<Verification> {
+  const channel = new Channel<VerifyEventView>();
+  channel.onmessage = onEvent;
+  return call<Verification>('verify_now', { rep, onEvent: channel });
+}
+
+/** The last verification kept, or `null` before the first. */
+export function lastVerification(): Promise<Verification | null> {
+  return call<Verification | null>('last_verification');
+}
+
+/** An agent found by ID in the connected account, with what would keep them from each job (`null`: nothing). */
+export interface AgentView {
+  user: UserView;
+  /** Why Zendesk would not assign tickets to them, and what to do. */
+  notAssignable: string | null;
+  /** Why they cannot post a public reply (so cannot be the verification's rep). */
+  cannotReply: string | null;
+}
+
+/** Looks an agent up by ID with the saved connection; `invalid_input` when the ID is not one or nobody has it. */
+export function findAgent(agentId: string): Promise<AgentView> {
+  return call<AgentView>('find_agent', { agentId });
+}
+
+/** Manual verification: opens the verification ticket on Zendesk's agent page in the system browser. */
+export async function openVerificationTicket(ticketId: number): Promise<void> {
+  await call<null>('open_verification_ticket', { ticketId });
+}
+
+/** Who delivers a rep's reply on a channel: the AI platform (from the relay), or Zendesk's own email. */
+export type Deliverer = 'platform' | 'zendesk';
+
+/** The Settings screen's data: every setting as the engine reads it. */
+export interface SettingsView {
+  tagPrefix: string;
+  ticketEveryConversation: boolean;
+  publicUrl: string;
+  /** No public URL is set: it is the relay's own address, which only this machine can reach. */
+  publicUrlIsLocal: boolean;
+  /** Empty when replies are only recorded on the session. */
+  outboundUrl: string;
+  llmUrl: string;
+  llmModel: string;
+  channels: { channel: SessionChannel; delivers: Deliverer }[];
+  listenAddress: string;
+  defaultAgent: UserView | null;
+  dataFolder: string;
+  logsFolder: string;
+  /** Setup made the webhook, so its signing secret can be reset. */
+  webhookSetUp: boolean;
+  /** How long the previous URL key still opens the webhook URL after a rotation. */
+  urlKeyGraceHours: number;
+}
+
+/** The settings a screen may change by name (the listen address is changed on the Relay screen). */
+export type SettingKey =
+  | 'tag-prefix'
+  | 'ticket-every-conversation'
+  | 'public-url'
+  | 'outbound-url'
+  | 'llm-url'
+  | 'llm-model'
+  | 'zendesk-delivers';
+
+export function getSettings(): Promise<SettingsView> {
+  return call<SettingsView>('get_settings');
+}
+
+/** Saves a setting once the app has checked it; resolves with the value as stored, rejects `invalid_input` with why. */
+export function setSetting(key: SettingKey, value: string): Promise<string> {
+  return call<string>('set_setting', { key, value });
+}
+
+/** Sets the default agent after looking them up (empty: none); resolves with the agent now set. */
+export function setDefaultAgent(agentId: string): Promise<UserView | null> {
+  return call<UserView | null>('set_default_agent', { agentId });
+}
+
+/** What a URL-key rotation did. `url` is redacted. */
+export interface UrlKeyRotation {
+  keyId: string;
+  url: string;
+  /** RFC 3339: until then the previous URL still opens. */
+  previousValidUntil: string;
+  /** What became of our webhook in Zendesk. */
+  webhook: 'moved' | 'not_set_up' | 'gone' | 'failed';
+  reason: string | null;
+}
+
+export function rotateUrlKey(): Promise<UrlKeyRotation> {
+  return call<UrlKeyRotation>('rotate_url_key');
+}
+
+export function resetSigningSecret(): Promise<{ webhookId: string }> {
+  return call<{ webhookId: string }>('reset_signing_secret');
+}
+
+/** Opens the data, logs or diagnostics folder in the system's file manager. */
+export async function openFolder(folder: 'data' | 'logs' | 'diagnostics'): Promise<void> {
+  await call<null>('open_folder', { folder });
+}
+
+/** What Disconnect will delete (in Zendesk: only what setup made) and what stays. */
+export interface DisconnectPlan {
+  account: string;
+  authMethod: AuthMethod;
+  trigger: string | null;
+  webhook: string | null;
+  revokeToken: boolean;
+  /** The keychain entries wiped, by name. */
+  keychain: string[];
+  kept: string[];
+}
+
+export interface DisconnectStep {
+  id: 'delete_trigger' | 'delete_webhook' | 'revoke_token' | 'wipe_keychain' | 'forget_connection' | 'forget_data';
+  state: 'running' | 'done' | 'warning' | 'skipped' | 'failed';
+  detail: string;
+}
+
+export function disconnectPlan(): Promise<DisconnectPlan> {
+  return call<DisconnectPlan>('disconnect_plan');
+}
+
+/** Disconnects as planned, each step reaching `onStep` as it starts and ends. */
+export function disconnect(onStep: (step: DisconnectStep) => void): Promise<{ steps: DisconnectStep[] }> {
+  const channel = new Channel<DisconnectStep>();
+  channel.onmessage = onStep;
+  return call<{ steps: DisconnectStep[] }>('disconnect', { onStep: channel });
+}
+
+/** A documented symptom: its stable id (`replies-not-reaching`, ...) and how an admin describes it. */
+export interface SymptomView {
+  id: string;
+  title: string;
+}
+
+/** What one probe looked at and saw; `unknown` when it could not look. */
+export interface ProbeView {
+  name: string;
+  outcome: 'ok' | 'problem' | 'unknown';
+  evidence: string;
+}
+
+/**
+ * What performs a finding's fix: `repair` (a setup fix, run with its scope), `open-in-zendesk` (an Admin Center page
+ * of the account, opened by the app after it checks it), `verify`, `reconnect`, or `none` (a step outside the
+ * product: the fix says which).
+ */
+export interface FindingAction {
+  kind: 'repair' | 'open-in-zendesk' | 'verify' | 'reconnect' | 'none';
+  fix: FixView | null;
+  url: string | null;
+  /** The same from a terminal, when one does it. */
+  command: string | null;
+}
+
+/** One symptom looked into: each probe, then the first problem's cause, fix and action (`null` when none). */
+export interface Finding {
+  symptom: SymptomView;
+  found: boolean;
+  probes: ProbeView[];
+  cause: string | null;
+  fix: string | null;
+  action: FindingAction | null;
+  /** RFC 3339: when the account was read. */
+  lookedAt: string;
+}
+
+/** A diagnostics bundle the app wrote into the data folder's `diagnostics` folder. */
+export interface BundleView {
+  path: string;
+  files: string[];
+  bytes: number;
+}
+
+export function troubleshootSymptoms(): Promise<SymptomView[]> {
+  return call<SymptomView[]>('troubleshoot_symptoms');
+}
+
+/** Runs one symptom's probes against the account and the data folder; nothing is written to Zendesk. */
+export function diagnoseSymptom(symptom: string): Promise<Finding> {
+  return call<Finding>('diagnose_symptom', { symptom });
+}
+
+/** Writes the redacted diagnostics bundle (a zip) into the data folder's `diagnostics` folder. */
+export function saveDiagnosticsBundle(): Promise<BundleView> {
+  return call<BundleView>('save_diagnostics_bundle');
 }
 
 /** What the status bar shows besides the account. */

@@ -89,6 +89,17 @@ pub async fn export(profile: &Profile, clock: &Clock, path: &Path) -> Result<Wri
     write(profile, looked, path, clock.now()).await
 }
 
+/// The console's "Save diagnostics bundle": [`export`] into the profile's `diagnostics` folder (made when
+/// missing), so no path comes from the window; the admin opens that folder to send the file.
+pub async fn save(profile: &Profile, clock: &Clock) -> Result<Written, BundleError> {
+    let folder = crate::profile::Folder::Diagnostics.path(profile);
+    std::fs::create_dir_all(&folder).map_err(|error| BundleError::Write {
+        path: folder.display().to_string(),
+        why: error.to_string(),
+    })?;
+    export(profile, clock, &folder).await
+}
+
 /// Writes the bundle from what `looked` found and the data folder, redacting every file.
 pub async fn write(
     profile: &Profile,

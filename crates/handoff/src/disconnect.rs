@@ -101,6 +101,8 @@ pub struct Plan {
     pub keychain: Vec<&'static str>,
     /// What stays, one line each.
     pub kept: Vec<String>,
+    /// The conversations and the session link key stay (the run does not forget the data).
+    pub keeps_data: bool,
 }
 
 /// How a disconnect runs.
@@ -173,7 +175,7 @@ pub fn plan(profile: &Profile, options: DisconnectOptions) -> Result<Plan, Disco
     if !options.forget_data {
         kept.push(
             "the sessions, deliveries and queues in this data folder, and the session link key (so the \
-             tickets' View session links keep opening); --forget-data removes them"
+             tickets' View session links keep opening)"
                 .to_owned(),
         );
         kept.push("the AI Fields LLM key".to_owned());
@@ -202,6 +204,7 @@ pub fn plan(profile: &Profile, options: DisconnectOptions) -> Result<Plan, Disco
             .map(SecretName::as_str)
             .collect(),
         kept,
+        keeps_data: !options.forget_data,
     })
 }
 

@@ -14,6 +14,7 @@
 //! - [`server`]: serving HTTP on a caller-bound listener with header, time and connection limits.
 //! - [`connect`]: Verify & Save, check by check, with an API token or OAuth.
 //! - [`account`]: the saved connection signed in, its live check, and start-up recovery.
+//! - [`agent`]: agents named by ID once connected: the default agent, the rep a verification replies as.
 //! - [`fault`]: test-only fault points, honoured by debug builds.
 //! - [`demo`]: the embedded simulator, connected, for trying the product without a Zendesk account.
 //! - [`settings`]: the non-secret settings the engine reads (tag prefix, ticket for every conversation, public URL).
@@ -32,6 +33,7 @@
 //! `crates/zendesk`; secrets live only in the keychain; clock-dependent functions take `now` or a [`clock::Clock`].
 
 pub mod account;
+pub mod agent;
 pub mod api;
 pub mod bench;
 pub mod bundle;

@@ -99,6 +99,85 @@ impl Profile {
     }
 }
 
+/// A folder of the profile the console offers to open in the system's file manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folder {
+    /// The data folder: the SQLite file (settings, sessions, deliveries).
+    Data,
+    /// The daily log files.
+    Logs,
+    /// The diagnostics bundles the console saves (`bundle::save`).
+    Diagnostics,
+}
+
+impl Folder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Folder::Data => "data",
+            Folder::Logs => "logs",
+            Folder::Diagnostics => "diagnostics",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Folder> {
+        [Folder::Data, Folder::Logs, Folder::Diagnostics]
+            .into_iter()
+            .find(|folder| folder.as_str() == text)
+    }
+
+    /// Where it is for `profile`.
+    pub fn path(self, profile: &Profile) -> PathBuf {
+        match self {
+            Folder::Data => profile.data_dir().to_owned(),
+            Folder::Logs => profile.logs_dir(),
+            Folder::Diagnostics => profile.data_dir().join("diagnostics"),
+        }
+    }
+}
+
+/// Why a folder was not opened. Each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    #[error("{0:?} is not a folder the console opens: use data, logs or diagnostics")]
+    Unknown(String),
+    #[error("{path} could not be made ready to open: {error}")]
+    Create { path: String, error: std::io::Error },
+    #[error("the file manager did not open {path}: {error}; open the folder by hand")]
+    Browser {
+        path: String,
+        error: crate::oauth::browser::BrowserError,
+    },
+}
+
+/// Opens one of the profile's own folders (named, never a path from the caller) in the system's file manager,
+/// through the same opener as the browser (a `file://` URL). A folder not written yet is made first.
+/// Returns the folder opened.
+pub fn open_folder(
+    profile: &Profile,
+    folder: &str,
+    opener: &dyn crate::oauth::browser::Browser,
+) -> Result<PathBuf, FolderError> {
+    let folder = Folder::parse(folder).ok_or_else(|| FolderError::Unknown(folder.to_owned()))?;
+    let path = folder.path(profile);
+    let shown = path.display().to_string();
+    std::fs::create_dir_all(&path).map_err(|error| FolderError::Create {
+        path: shown.clone(),
+        error,
+    })?;
+    let absolute = std::fs::canonicalize(&path).map_err(|error| FolderError::Create {
+        path: shown.clone(),
+        error,
+    })?;
+    let url = Url::from_directory_path(&absolute).map_err(|()| FolderError::Create {
+        path: shown.clone(),
+        error: std::io::Error::other("not an absolute path"),
+    })?;
+    opener
+        .open(&url)
+        .map_err(|error| FolderError::Browser { path: shown, error })?;
+    Ok(absolute)
+}
+
 /// What `handoff status` and the status bar show.
 #[derive(Debug, Clone)]
 pub struct Status {

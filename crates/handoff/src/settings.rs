@@ -33,7 +33,7 @@ pub enum SettingKey {
     /// `ticket-every-conversation`: `true` makes the ticket when a session starts, updated at handoff.
     TicketEveryConversation,
     /// `public-url`: where the "View session" links point (`{public-url}/sessions/{id}?t=...`), and the base of
-    /// the webhook URL Zendesk posts to.
+    /// the webhook URL Zendesk posts to. Set to empty, it goes back to the relay's own address.
     PublicUrl,
     /// `outbound-url`: the AI platform's endpoint the relay sends each rep reply to (empty: replies are only
     /// recorded on the session).
@@ -49,6 +49,10 @@ pub enum SettingKey {
     /// `listen-address`: where the relay the console hosts listens (`IP:port`, default `127.0.0.1:8750`).
     /// Unless `public-url` is set, the public URL is this address.
     ListenAddress,
+    /// `relay-autostart`: whether the console starts the relay it hosts whenever it is connected (at launch and
+    /// after each connection change). On by default; Stop on the Relay screen turns it off and Start turns it
+    /// back on, so the console remembers the admin's choice across launches.
+    RelayAutostart,
     /// `oauth-redirect-port`: the loopback port of the browser sign-in's redirect URL
     /// (`http://127.0.0.1:<port>/oauth/callback`, registered in the OAuth client); 0 lets the system pick a free
     /// port each time, for OAuth clients that accept any loopback port.
@@ -65,6 +69,7 @@ impl SettingKey {
         SettingKey::LlmModel,
         SettingKey::ZendeskDelivers,
         SettingKey::ListenAddress,
+        SettingKey::RelayAutostart,
         SettingKey::OAuthRedirectPort,
     ];
 
@@ -78,6 +83,7 @@ impl SettingKey {
             SettingKey::LlmModel => "llm-model",
             SettingKey::ZendeskDelivers => "zendesk-delivers",
             SettingKey::ListenAddress => "listen-address",
+            SettingKey::RelayAutostart => "relay-autostart",
             SettingKey::OAuthRedirectPort => "oauth-redirect-port",
         }
     }
@@ -95,7 +101,7 @@ impl SettingKey {
 /// Why a setting could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url, llm-model, listen-address or oauth-redirect-port")]
+    #[error("unknown setting {0:?}: use tag-prefix, ticket-every-conversation, public-url, outbound-url, zendesk-delivers, llm-url, llm-model, listen-address, relay-autostart or oauth-redirect-port")]
     UnknownKey(String),
     #[error("{key}: {why}")]
     Invalid { key: &'static str, why: String },
@@ -164,6 +170,22 @@ impl Settings {
             Some(value) => validate_listen(&value),
         }
         .map_err(|why| StoreError::Corrupt(format!("setting listen-address: {why}")))
+    }
+
+    /// Whether the console starts its relay whenever it is connected (default on; off once the admin stopped it).
+    pub fn relay_autostart(&self) -> Result<bool, StoreError> {
+        match self.store.setting(SettingKey::RelayAutostart.as_str())? {
+            None => Ok(true),
+            Some(value) => parse_bool(&value).map_err(|why| {
+                StoreError::Corrupt(format!("setting relay-autostart = {value:?}: {why}"))
+            }),
+        }
+    }
+
+    /// Records the admin's Start (`true`) or Stop (`false`) of the relay the console hosts.
+    pub fn set_relay_autostart(&self, on: bool) -> Result<(), StoreError> {
+        self.store
+            .set_setting(SettingKey::RelayAutostart.as_str(), &on.to_string())
     }
 
     /// The AI platform's outbound endpoint, when one is set.
@@ -239,6 +261,7 @@ impl Settings {
             SettingKey::LlmModel => self.llm_model()?.unwrap_or_default(),
             SettingKey::ZendeskDelivers => channels_text(&self.zendesk_delivers()?),
             SettingKey::ListenAddress => self.listen_address()?.to_string(),
+            SettingKey::RelayAutostart => self.relay_autostart()?.to_string(),
             SettingKey::OAuthRedirectPort => self.oauth_redirect_port()?.to_string(),
         })
     }
@@ -252,6 +275,11 @@ impl Settings {
         let stored = match key {
             SettingKey::TagPrefix => validate_prefix(value).map_err(invalid)?,
             SettingKey::TicketEveryConversation => parse_bool(value).map_err(invalid)?.to_string(),
+            // Empty goes back to the default: the relay's own address.
+            SettingKey::PublicUrl if value.trim().is_empty() => {
+                self.store.unset_setting(key.as_str())?;
+                return Ok(self.public_url()?.to_string());
+            }
             SettingKey::PublicUrl => validate_url(value).map_err(invalid)?.to_string(),
             // Empty turns outbound delivery off.
             SettingKey::OutboundUrl if value.trim().is_empty() => String::new(),
@@ -262,6 +290,7 @@ impl Settings {
             SettingKey::LlmModel => validate_model(value).map_err(invalid)?,
             SettingKey::ZendeskDelivers => channels_text(&parse_channels(value).map_err(invalid)?),
             SettingKey::ListenAddress => validate_listen(value).map_err(invalid)?.to_string(),
+            SettingKey::RelayAutostart => parse_bool(value).map_err(invalid)?.to_string(),
             SettingKey::OAuthRedirectPort => parse_port(value).map_err(invalid)?.to_string(),
         };
         self.store.set_setting(key.as_str(), &stored)?;
@@ -329,6 +358,54 @@ fn local_url(address: SocketAddr) -> String {
         ip => ip,
     };
     format!("http://{}", SocketAddr::new(ip, address.port()))
+}
+
+/// Everything the Settings screen shows, read at once: each setting as the engine reads it, the default agent
+/// (kept with the connection), the profile's folders, and whether setup made a webhook (whose signing secret can
+/// then be reset).
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub tag_prefix: String,
+    pub ticket_every_conversation: bool,
+    pub public_url: Url,
+    /// No `public-url` is set: it is the relay's own address, which only this machine can reach.
+    pub public_url_is_local_default: bool,
+    pub outbound_url: Option<Url>,
+    pub llm_url: Option<Url>,
+    pub llm_model: Option<String>,
+    /// The channels whose replies Zendesk's own email delivers; the platform delivers every other one.
+    pub zendesk_delivers: Vec<Channel>,
+    pub listen_address: SocketAddr,
+    pub default_agent: Option<crate::connect::UserSummary>,
+    pub data_folder: std::path::PathBuf,
+    pub logs_folder: std::path::PathBuf,
+    pub webhook_set_up: bool,
+    /// How long the previous URL key still opens the webhook URL after a rotation.
+    pub url_key_grace: jiff::SignedDuration,
+}
+
+/// Reads the Settings screen's [`Overview`] (SQLite only: the keychain and Zendesk are not asked).
+pub fn overview(profile: &crate::profile::Profile) -> Result<Overview, StoreError> {
+    let settings = Settings::new(profile.store().clone());
+    Ok(Overview {
+        tag_prefix: settings.tag_prefix()?,
+        ticket_every_conversation: settings.ticket_every_conversation()?,
+        public_url: settings.public_url()?,
+        public_url_is_local_default: settings.public_url_is_local_default()?,
+        outbound_url: settings.outbound_url()?,
+        llm_url: settings.llm_url()?,
+        llm_model: settings.llm_model()?,
+        zendesk_delivers: settings.zendesk_delivers()?,
+        listen_address: settings.listen_address()?,
+        default_agent: profile.connection()?.and_then(|c| c.default_agent),
+        data_folder: crate::profile::Folder::Data.path(profile),
+        logs_folder: crate::profile::Folder::Logs.path(profile),
+        webhook_set_up: profile
+            .store()
+            .setup_object(crate::setup::WEBHOOK)?
+            .is_some(),
+        url_key_grace: crate::relay::keys::GRACE,
+    })
 }
 
 /// Who sends a rep's reply to the customer on a channel.
@@ -432,6 +509,7 @@ mod tests {
         let settings = Settings::new(Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(settings.tag_prefix().ok().as_deref(), Some("opencx"));
         assert_eq!(settings.ticket_every_conversation().ok(), Some(false));
+        assert_eq!(settings.relay_autostart().ok(), Some(true));
         assert_eq!(
             settings.oauth_redirect_port().ok(),
             Some(DEFAULT_OAUTH_REDIRECT_PORT),
@@ -476,6 +554,8 @@ mod tests {
             ("listen-address", "127.0.0.1:0", None),
             ("listen-address", "localhost:8750", None),
             ("listen-address", "8750", None),
+            ("relay-autostart", "off", Some("false")),
+            ("relay-autostart", "sometimes", None),
             ("oauth-redirect-port", "9123", Some("9123")),
             ("oauth-redirect-port", " 0 ", Some("0")),
             ("oauth-redirect-port", "80", None),
@@ -533,5 +613,11 @@ mod tests {
             Some("https://relay.example.com/")
         );
         assert_eq!(settings.public_url_is_local_default().ok(), Some(false));
+        assert_eq!(
+            settings.set(SettingKey::PublicUrl, " ").ok().as_deref(),
+            Some("http://[::1]:9125/"),
+            "empty goes back to the relay's own address"
+        );
+        assert_eq!(settings.public_url_is_local_default().ok(), Some(true));
     }
 }

@@ -555,6 +555,26 @@ impl Store {
         Ok(stale)
     }
 
+    /// Replaces the saved connection's default agent (`None`: tickets stay unassigned): (id, name, email, role).
+    /// Returns false when no connection is saved.
+    pub fn set_default_agent(
+        &self,
+        agent: Option<(u64, &str, Option<&str>, &str)>,
+    ) -> Result<bool, StoreError> {
+        let changed = self.lock()?.execute(
+            "UPDATE connection SET default_agent_id = ?1, default_agent_name = ?2, default_agent_email = ?3,
+                    default_agent_role = ?4
+             WHERE id = 1",
+            params![
+                agent.map(|a| a.0 as i64),
+                agent.map(|a| a.1),
+                agent.and_then(|a| a.2),
+                agent.map(|a| a.3),
+            ],
+        )?;
+        Ok(changed == 1)
+    }
+
     /// The secret generation the saved connection uses (`None` for the bare entry names, or no connection).
     pub fn secret_generation(&self) -> Result<Option<String>, StoreError> {
         let generation: Option<Option<String>> = self

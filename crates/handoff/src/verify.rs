@@ -148,6 +148,13 @@ pub enum StepState {
 }
 
 impl StepState {
+    pub const ALL: [StepState; 4] = [
+        StepState::Running,
+        StepState::Passed,
+        StepState::Failed,
+        StepState::Skipped,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             StepState::Running => "running",
@@ -155,6 +162,12 @@ impl StepState {
             StepState::Failed => "failed",
             StepState::Skipped => "skipped",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<StepState> {
+        StepState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == text)
     }
 }
 
@@ -296,6 +309,76 @@ impl VerifyReport {
     pub fn failed_step(&self) -> Option<&Step> {
         self.steps.iter().find(|s| s.state == StepState::Failed)
     }
+}
+
+/// How the console verifies: as `replier`, through the relay it hosts on the `listen-address` setting (when
+/// the admin stopped that relay, one is hosted there for the run), with the default waits.
+pub fn console_options(profile: &Profile, replier: Replier) -> Result<VerifyOptions, StoreError> {
+    let listen = Settings::new(profile.store().clone()).listen_address()?;
+    Ok(VerifyOptions {
+        replier,
+        relay: RelayChoice::Auto {
+            listen: Some(listen),
+        },
+        ..VerifyOptions::default()
+    })
+}
+
+/// The newest verification as kept: when it ran, whether it passed, and its steps (the Verify screen shows it
+/// when it opens).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastVerification {
+    /// RFC 3339.
+    pub started_at: String,
+    pub finished_at: String,
+    pub passed: bool,
+    /// Empty for a verification kept without its steps.
+    pub steps: Vec<Step>,
+}
+
+/// The newest verification, `None` when none ever ran.
+pub async fn last(profile: &Profile) -> Result<Option<LastVerification>, StoreError> {
+    profile
+        .store()
+        .call(|store| {
+            let Some(row) = store.last_verification()? else {
+                return Ok(None);
+            };
+            let steps = store
+                .last_verification_steps()?
+                .map(|text| steps_from_json(&text))
+                .unwrap_or_default();
+            Ok(Some(LastVerification {
+                started_at: row.started_at,
+                finished_at: row.finished_at,
+                passed: row.passed,
+                steps,
+            }))
+        })
+        .await
+}
+
+/// The steps [`step_json`] wrote; a step this version does not know is left out rather than failing the read.
+fn steps_from_json(text: &str) -> Vec<Step> {
+    let Ok(serde_json::Value::Array(steps)) = serde_json::from_str::<serde_json::Value>(text)
+    else {
+        return Vec::new();
+    };
+    let text_of = |value: &serde_json::Value, key: &str| value[key].as_str().map(str::to_owned);
+    steps
+        .iter()
+        .filter_map(|value| {
+            Some(Step {
+                id: StepId::parse(value["id"].as_str()?)?,
+                state: StepState::parse(value["state"].as_str()?)?,
+                detail: text_of(value, "detail").unwrap_or_default(),
+                cause: text_of(value, "cause"),
+                fix: text_of(value, "fix"),
+                action: value["action"].as_str().and_then(FixAction::parse),
+                duration: value["duration_ms"].as_u64().map(Duration::from_millis),
+            })
+        })
+        .collect()
 }
 
 /// Why a verification could not run at all (a step's failure is not an error: it is in the report).
@@ -1842,6 +1925,34 @@ mod tests {
             let url = Url::parse(public).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(listen_address(&url).to_string(), listen, "{public}");
         }
+    }
+
+    #[test]
+    fn a_kept_step_reads_back_as_it_was() {
+        let mut failed = Step::new(
+            StepId::Setup,
+            StepState::Failed,
+            "Trigger is active is failing",
+        );
+        failed.cause = Some("deactivated in Zendesk".to_owned());
+        failed.fix = Some("Run `handoff setup --fix trigger`, then verify again.".to_owned());
+        failed.action = Some(FixAction::RepairTrigger);
+        failed.duration = Some(Duration::from_millis(412));
+        let mut passed = Step::new(
+            StepId::Credentials,
+            StepState::Passed,
+            "Zendesk accepts the OAuth token",
+        );
+        passed.duration = Some(Duration::from_millis(37));
+        let skipped = Step::new(StepId::Session, StepState::Skipped, "not run");
+        let steps = vec![passed, failed, skipped];
+        let kept = serde_json::Value::Array(steps.iter().map(step_json).collect()).to_string();
+        assert_eq!(steps_from_json(&kept), steps);
+        assert_eq!(steps_from_json("not json"), Vec::new());
+        assert_eq!(
+            steps_from_json(r#"[{"id": "teleport", "state": "passed"}]"#),
+            Vec::new()
+        );
     }
 
     #[test]

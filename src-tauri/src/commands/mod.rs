@@ -4,8 +4,11 @@ pub mod connect;
 pub mod fields;
 pub mod relay;
 pub mod sessions;
+pub mod settings;
 pub mod setup;
 pub mod status;
+pub mod troubleshoot;
+pub mod verify;
 
 use tauri::ipc::Invoke;
 
@@ -44,8 +47,24 @@ pub fn register(builder: Builder<Wry>) -> Result<Builder<Wry>, String> {
             setup::run_setup,
             setup::manual_setup,
             setup::open_admin_page,
+            setup::open_fix_page,
             setup::copy_text,
             status::status_bar,
+            verify::verify_now,
+            verify::last_verification,
+            verify::find_agent,
+            verify::open_verification_ticket,
+            settings::get_settings,
+            settings::set_setting,
+            settings::set_default_agent,
+            settings::rotate_url_key,
+            settings::reset_signing_secret,
+            settings::open_folder,
+            settings::disconnect_plan,
+            settings::disconnect,
+            troubleshoot::troubleshoot_symptoms,
+            troubleshoot::diagnose_symptom,
+            troubleshoot::save_diagnostics_bundle,
         ],
     )
 }

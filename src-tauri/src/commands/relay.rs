@@ -26,7 +26,7 @@ pub async fn relay_overview(state: State<'_, AppState>) -> Result<RelayView, Com
     ))
 }
 
-/// Start: the sessions API and the webhook endpoint on the listen address.
+/// Start: the sessions API and the webhook endpoint on the listen address, and again at every launch.
 #[tauri::command(async)]
 #[instrument(skip(state), err(Debug))]
 pub async fn start_relay(state: State<'_, AppState>) -> Result<RelayStateView, CommandError> {
@@ -34,11 +34,12 @@ pub async fn start_relay(state: State<'_, AppState>) -> Result<RelayStateView, C
     Ok(RelayStateView::from(&state.host.relay()))
 }
 
-/// Stop: requests in flight finish, then the port is free.
+/// Stop: requests in flight finish, then the port is free; the relay stays stopped at the next launches until
+/// the admin starts it.
 #[tauri::command(async)]
-#[instrument(skip(state))]
+#[instrument(skip(state), err(Debug))]
 pub async fn stop_relay(state: State<'_, AppState>) -> Result<RelayStateView, CommandError> {
-    state.host.stop_relay().await;
+    state.host.stop_relay().await?;
     Ok(RelayStateView::from(&state.host.relay()))
 }
 

@@ -70,6 +70,22 @@ pub async fn open_admin_page(
     blocking(move || manual::open_admin_page(&profile, &url, &browser).map(drop)).await
 }
 
+/// "Open in Zendesk" next to a fix (a checklist item's or a failed verification step's): the Admin Center page
+/// showing what the fix repairs, chosen by the core from the fix id and checked to be the account's own.
+#[tauri::command(async)]
+#[instrument(skip(app, state), err(Debug))]
+pub async fn open_fix_page(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    fix: String,
+) -> Result<(), CommandError> {
+    let (profile, browser) = (
+        state.profile.clone(),
+        SignInBrowser::from_env(TauriOpener(app)),
+    );
+    blocking(move || manual::open_fix_page(&profile, &fix, &browser).map(drop)).await
+}
+
 /// A copy button of the manual guide: the value goes to the system clipboard.
 #[tauri::command]
 #[instrument(skip_all, err(Debug))]

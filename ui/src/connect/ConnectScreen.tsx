@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import styled from 'styled-components';
 import { Button } from '@zendeskgarden/react-buttons';
 import { Alert } from '@zendeskgarden/react-notifications';
@@ -7,6 +7,7 @@ import { CommandError, startDemo, type ConnectionView } from '../api';
 import type { ConnectionState } from '../connection';
 import { ConnectedPanel } from './ConnectedPanel';
 import { ConnectFormPanel } from './ConnectFormPanel';
+import type { Disconnected } from '../settings/Disconnect';
 import { EMPTY_PREFILL, prefillFrom, type ConnectPrefill } from './prefill';
 import { Welcome, type DemoStart } from './Welcome';
 
@@ -21,19 +22,31 @@ const LOAD_FAILURE_TITLES: Record<CommandError['code'], string> = {
 
 /**
  * The Connect screen: the connected account when there is one; otherwise the welcome cards, which lead to the
- * Connect form or start the sandbox account. From a connection, "Move to OAuth" and "Sign in again" open the form
- * prefilled with what the connection keeps.
+ * Connect form or start the sandbox account. From a connection, "Move to OAuth" and "Sign in again" (and Settings'
+ * "Rotate credentials") open the form prefilled with what the connection keeps: every check runs before the new
+ * credentials replace the old ones, and nothing in Zendesk changes.
  */
 export function ConnectScreen({
   connection,
   onConnected,
   onRetry,
+  requestedForm = null,
+  disconnected = null,
 }: {
   connection: ConnectionState;
   onConnected: (connection: ConnectionView) => void;
   onRetry: () => void;
+  /** Opens the form prefilled (Settings' "Rotate credentials"); a new object opens it again. */
+  requestedForm?: ConnectPrefill | null;
+  /** The account just disconnected on Settings, and what each step did. */
+  disconnected?: Disconnected | null;
 }) {
-  const [form, setForm] = useState<ConnectPrefill | null>(null);
+  const [form, setForm] = useState<ConnectPrefill | null>(requestedForm);
+  useEffect(() => {
+    if (requestedForm !== null) {
+      setForm(requestedForm);
+    }
+  }, [requestedForm]);
   const [demo, setDemo] = useState<DemoStart>({ state: 'idle' });
   const connected = (saved: ConnectionView) => {
     setForm(null);
@@ -104,17 +117,44 @@ export function ConnectScreen({
         return <ConnectFormPanel prefill={form} onConnected={connected} />;
       }
       return (
-        <Welcome
-          demo={demo}
-          onConnect={() => {
-            setForm(EMPTY_PREFILL);
-          }}
-          onDemo={() => void startSandbox()}
-        />
+        <>
+          {disconnected !== null && <Farewell disconnected={disconnected} />}
+          <Welcome
+            demo={demo}
+            onConnect={() => {
+              setForm(EMPTY_PREFILL);
+            }}
+            onDemo={() => void startSandbox()}
+          />
+        </>
       );
     }
   }
 }
+
+/**
+ * Says the disconnect is done, and what the admin must still finish by hand (an API token only Admin Center can
+ * delete, a token Zendesk would not revoke).
+ */
+function Farewell({ disconnected }: { disconnected: Disconnected }) {
+  const toFinish = disconnected.steps.filter((step) => step.state === 'warning');
+  return (
+    <Notice type={toFinish.length === 0 ? 'success' : 'warning'} role="status" data-testid="connect-disconnected">
+      <Alert.Title>Disconnected from {disconnected.account}</Alert.Title>
+      <Alert.Paragraph>
+        The trigger and webhook the console made are deleted, and its keychain entries are gone. Tickets stay in Zendesk,
+        and conversations stay on this computer.
+      </Alert.Paragraph>
+      {toFinish.map((step) => (
+        <Alert.Paragraph key={step.id}>To finish by hand: {step.detail}.</Alert.Paragraph>
+      ))}
+    </Notice>
+  );
+}
+
+const Notice = styled(Alert)`
+  margin-bottom: ${({ theme }) => theme.space.md};
+`;
 
 const Progress = styled.div`
   display: flex;

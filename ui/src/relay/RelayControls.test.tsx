@@ -19,13 +19,15 @@ function renderControls() {
 }
 
 describe('Relay controls', () => {
-  it('shows a stopped relay: its listen address, public URL, the webhook URL redacted, no deliveries yet', async () => {
-    mockCommands({ relay_overview: () => overview(), webhook_url: () => REDACTED_URL });
+  it('shows the relay running on its own once connected: its address, public URL, the webhook URL redacted', async () => {
+    mockCommands({ relay_overview: () => overview({ relay: RUNNING }), webhook_url: () => REDACTED_URL });
     renderControls();
 
-    await screen.findByTestId('relay-start');
-    expect(screen.getByTestId('relay-state').dataset.state).toBe('stopped');
-    expect(screen.getByTestId('relay-state').textContent).toBe('Stopped');
+    await screen.findByTestId('relay-stop');
+    expect(screen.getByTestId('relay-state').dataset.state).toBe('running');
+    expect(screen.getByTestId('relay-state').textContent).toBe('Running');
+    expect(screen.getByTestId('relay-lead').textContent).toContain('served at http://127.0.0.1:8750');
+    expect(screen.getByTestId('relay-lead').textContent).toContain('starts with the console');
     expect(screen.getByTestId('relay-listen-address').textContent).toBe('127.0.0.1:8750');
     expect(screen.getByTestId('relay-public-url').textContent).toBe('http://127.0.0.1:8750');
     expect(screen.getByTestId('relay-controls').textContent).toContain('only this machine can reach');
@@ -33,6 +35,17 @@ describe('Relay controls', () => {
       expect(screen.getByTestId('relay-webhook-url').textContent).toBe(REDACTED_URL);
     });
     expect(screen.getByTestId('deliveries-empty').textContent).toContain('No deliveries yet');
+    expect(screen.queryByTestId('relay-start')).toBeNull();
+  });
+
+  it('says a relay the admin stopped stays stopped, also at the next launch, until Start', async () => {
+    mockCommands({ relay_overview: () => overview({ startsWithApp: false }), webhook_url: () => REDACTED_URL });
+    renderControls();
+
+    await screen.findByTestId('relay-start');
+    expect(screen.getByTestId('relay-state').textContent).toBe('Stopped');
+    expect(screen.getByTestId('relay-lead').textContent).toContain('You stopped the relay');
+    expect(screen.getByTestId('relay-lead').textContent).toContain('until you click Start');
     expect(screen.queryByTestId('relay-stop')).toBeNull();
   });
 
@@ -44,7 +57,7 @@ describe('Relay controls', () => {
       webhook_url: () => REDACTED_URL,
       start_relay: () => starting.promise,
       stop_relay: () => {
-        current = overview();
+        current = overview({ startsWithApp: false });
         return current.relay;
       },
     });
@@ -65,6 +78,7 @@ describe('Relay controls', () => {
     await waitFor(() => {
       expect(screen.getByTestId('relay-state').dataset.state).toBe('stopped');
     });
+    expect(screen.getByTestId('relay-lead').textContent).toContain('You stopped the relay');
     expect(callsOf(spy, 'start_relay')).toHaveLength(1);
     expect(callsOf(spy, 'stop_relay')).toHaveLength(1);
   });

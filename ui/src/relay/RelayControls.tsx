@@ -19,6 +19,7 @@ import {
   type RelayOverview,
   type RelayStateView,
 } from '../api';
+import { statusChanged } from '../shell/statusEvents';
 import { Deliveries } from './Deliveries';
 import { useLive } from './live';
 
@@ -34,8 +35,8 @@ const STATE_TAGS: Record<RelayStateView['state'], { label: string; hue: string }
 type Busy = 'idle' | 'starting' | 'stopping';
 
 /**
- * The Relay screen's top half, like `stripe listen`: whether the relay runs (Start, Stop), where it listens (changed
- * while stopped), its public URL, the signed webhook URL Zendesk posts to (redacted until "Reveal"; "Copy" has the
+ * The Relay screen's top half, like `stripe listen`: whether the relay runs (it starts with the console once connected;
+ * Stop keeps it stopped across launches until Start), where it listens (changed while stopped), its public URL, the signed webhook URL Zendesk posts to (redacted until "Reveal"; "Copy" has the
  * app put it on the clipboard), and the live stream of deliveries, newest first.
  */
 export function RelayControls({ refreshEveryMs = RELAY_REFRESH_MS }: { refreshEveryMs?: number }) {
@@ -55,6 +56,7 @@ export function RelayControls({ refreshEveryMs = RELAY_REFRESH_MS }: { refreshEv
       } finally {
         setBusy('idle');
         refresh();
+        statusChanged();
       }
     },
     [refresh],
@@ -129,10 +131,14 @@ export function RelayControls({ refreshEveryMs = RELAY_REFRESH_MS }: { refreshEv
           </Button>
         )}
       </Head>
-      <Lead>
+      <Lead data-testid="relay-lead">
         {running
-          ? `Zendesk's deliveries and the AI platform's sessions API are served at http://${relay.address ?? overview.listenAddress}.`
-          : 'Start the relay to receive Zendesk’s deliveries (reps’ replies) and serve the sessions API from this app.'}
+          ? `Zendesk's deliveries and the AI platform's sessions API are served at http://${relay.address ?? overview.listenAddress}. ` +
+            'The relay starts with the console whenever the account is connected; Stop keeps it stopped.'
+          : overview.startsWithApp
+            ? 'Start the relay to receive Zendesk’s deliveries (reps’ replies) and serve the sessions API from this app.'
+            : 'You stopped the relay: Zendesk’s deliveries (reps’ replies) fail until it runs again. It stays stopped, ' +
+              'also when the console starts again, until you click Start.'}
       </Lead>
 
       {actionError !== null ? (

@@ -10,8 +10,17 @@ import { CommandError, runSetup, setupChecklist, type ChecklistItem, type Checkl
 import { useLive } from '../relay/live';
 import type { ScreenId } from '../screens';
 import { STATE_TEXT, StatusMark } from '../shell/StatusMark';
+import { statusChanged } from '../shell/statusEvents';
 import { anythingMissing, planFix, type FixPlan } from './fixes';
 import { SetupRun, applyEvent, startProgress, type RunProgress } from './SetupRun';
+
+/** Reads the checklist; the status bar's counts follow at once. */
+function readChecklist() {
+  return setupChecklist().then((checklist) => {
+    statusChanged();
+    return checklist;
+  });
+}
 
 /** How often the checklist refreshes itself while shown (SPEC §5: every 30 s). */
 export const CHECKLIST_REFRESH_MS = 30_000;
@@ -27,7 +36,7 @@ export function ChecklistTab({
   onNavigate: (screen: ScreenId) => void;
   refreshEveryMs: number;
 }) {
-  const { live, refresh, busy } = useLive(setupChecklist, refreshEveryMs);
+  const { live, refresh, busy } = useLive(readChecklist, refreshEveryMs);
   const [run, setRun] = useState<RunProgress | null>(null);
   const [consent, setConsent] = useState<string | null>(null);
   const [explained, setExplained] = useState<string | null>(null);

@@ -168,13 +168,13 @@ describe('Setup screen', () => {
     expect(onNavigate).toHaveBeenCalledWith('relay');
   });
 
-  it('explains how to set a public URL Zendesk can reach, with the command', async () => {
+  it('sends a public URL Zendesk cannot reach to Settings, where it is set', async () => {
     mockCommands({ setup_checklist: () => BROKEN });
-    const { user } = renderSetup();
-    await user.click(await screen.findByTestId('checklist-fix-relay_reachable'));
-    const explained = screen.getByTestId('checklist-explain-relay_reachable');
-    expect(explained.textContent).toContain('tunnel');
-    expect(explained.textContent).toContain('handoff config set public-url');
+    const { user, onNavigate } = renderSetup();
+    const fix = await screen.findByTestId('checklist-fix-relay_reachable');
+    expect(fix.textContent).toBe('Set the public URL');
+    await user.click(fix);
+    expect(onNavigate).toHaveBeenCalledWith('settings');
   });
 
   it('refreshes on demand and by itself while shown, and stops once left', async () => {

@@ -5,7 +5,7 @@ import type { ScreenId } from '../screens';
  * What an item's fix button does:
  * - `setup`: runs setup with the fix's scope (a consent first for Zendesk's own triggers);
  * - `navigate`: opens the screen where the admin fixes it (start the relay, sign in again, map fields...);
- * - `explain`: shows how to fix it by hand (a public URL is set outside the console for now);
+ * - `explain`: shows how to fix it by hand, with the command that does it;
  * - `refresh`: reads the checklist again.
  */
 export type FixPlan =
@@ -46,14 +46,7 @@ export function planFix(fix: FixView): FixPlan {
     case 'refresh':
       return { kind: 'refresh', label: 'Check again' };
     case 'config:public-url':
-      return {
-        kind: 'explain',
-        label: 'How to fix',
-        text:
-          'Zendesk calls the relay from the internet. Serve the relay on a public address or through a tunnel ' +
-          'to its listen address, set that address as the public URL with the command below, then run setup so ' +
-          'the webhook points at it.',
-      };
+      return { kind: 'navigate', screen: 'settings', label: 'Set the public URL' };
     default:
       return { kind: 'explain', label: 'How to fix', text: 'Run the command below from a terminal.' };
   }

@@ -5,6 +5,7 @@ import { Tag } from '@zendeskgarden/react-tags';
 import { setupChecklist, statusBar, type ChecklistSummary, type RelayStateView, type StatusBarView } from '../api';
 import type { ConnectionState } from '../connection';
 import { useLive } from '../relay/live';
+import { subscribeStatus } from './statusEvents';
 
 /** How often the bar reads the relay's state and the last checklist's counts (the app answers without Zendesk). */
 export const STATUS_REFRESH_MS = 3000;
@@ -25,6 +26,12 @@ export function StatusBar({
   const status = live.state === 'ready' ? live.value : null;
   const host = connection.state === 'ready' ? (connection.connection?.host ?? null) : null;
   const asked = useRef<string | null>(null);
+
+  // A change a screen reports, or another account, is read at once.
+  useEffect(() => subscribeStatus(refresh), [refresh]);
+  useEffect(() => {
+    refresh();
+  }, [host, refresh]);
 
   useEffect(() => {
     if (host === null || status === null || status.checklist !== null || asked.current === host) {

@@ -42,6 +42,7 @@ export function overview(patch: Partial<RelayOverview> = {}): RelayOverview {
     listenAddress: '127.0.0.1:8750',
     publicUrl: 'http://127.0.0.1:8750',
     publicUrlIsLocal: true,
+    startsWithApp: true,
     deliveries: [],
     queue: { state: 'here', reason: null },
     ...patch,
@@ -54,7 +55,7 @@ function item(id: string, label: string, state: ChecklistItem['state'], evidence
   return { id, label, state, evidence, fix };
 }
 
-const SETUP_FIX = { id: 'setup', command: 'handoff setup', scope: 'all' };
+const SETUP_FIX = { id: 'setup', command: 'handoff setup', scope: 'all', opensInZendesk: true };
 
 /** A connected account nobody set up: the webhook and trigger missing, the relay unreachable. */
 export const NOT_SET_UP: Checklist = {
@@ -62,8 +63,8 @@ export const NOT_SET_UP: Checklist = {
     item('connected', 'Connected to Zendesk', 'ok', 'OAuth (client zdg-handoff, client credentials) as Ana Admin (admin) on acme.zendesk.com'),
     item('webhook_exists', 'Webhook exists', 'failing', 'not set up: Zendesk has no webhook to call the relay', SETUP_FIX),
     item('trigger_exists', 'Trigger exists', 'failing', 'not set up: nothing tells the relay about reps\u2019 replies', SETUP_FIX),
-    item('relay_reachable', "Zendesk can reach the relay", 'failing', "Zendesk's test call could not reach http://127.0.0.1:8750 (HTTP 502): start the relay", { id: 'serve', command: 'handoff serve', scope: null }),
-    item('verification', 'Last end-to-end verification', 'unknown', 'never run', { id: 'verify', command: 'handoff verify', scope: null }),
+    item('relay_reachable', "Zendesk can reach the relay", 'failing', "Zendesk's test call could not reach http://127.0.0.1:8750 (HTTP 502): start the relay", { id: 'serve', command: 'handoff serve', scope: null, opensInZendesk: false }),
+    item('verification', 'Last end-to-end verification', 'unknown', 'never run', { id: 'verify', command: 'handoff verify', scope: null, opensInZendesk: false }),
   ],
   summary: { ok: 1, warning: 0, failing: 3, unknown: 1, zendeskUnreachable: false, refreshedAt: '2026-11-24T09:30:00Z' },
   refreshedAt: '2026-11-24T09:30:00Z',
@@ -74,9 +75,9 @@ export const BROKEN: Checklist = {
   items: [
     item('connected', 'Connected to Zendesk', 'ok', 'API token (legacy) as Ana Admin (admin) on acme.zendesk.com'),
     item('webhook_exists', 'Webhook exists', 'ok', '“Zendesk Handoff Console relay” (01JD), made by setup'),
-    item('trigger_active', 'Trigger is active', 'failing', 'deactivated in Zendesk: no reply reaches the relay', { id: 'setup:trigger', command: 'handoff setup --fix trigger', scope: 'trigger' }),
-    item('relay_reachable', "Zendesk can reach the relay", 'failing', 'the public URL http://127.0.0.1:8750 is a loopback address: Zendesk cannot call it', { id: 'config:public-url', command: 'handoff config set public-url https://relay.example.com, then handoff setup', scope: null }),
-    item('double_delivery', 'No reply is delivered twice', 'warning', '“Notify requester of comment update” emails the requester every public reply', { id: 'setup:double-delivery', command: 'handoff setup --fix double-delivery', scope: 'double-delivery' }),
+    item('trigger_active', 'Trigger is active', 'failing', 'deactivated in Zendesk: no reply reaches the relay', { id: 'setup:trigger', command: 'handoff setup --fix trigger', scope: 'trigger', opensInZendesk: true }),
+    item('relay_reachable', "Zendesk can reach the relay", 'failing', 'the public URL http://127.0.0.1:8750 is a loopback address: Zendesk cannot call it', { id: 'config:public-url', command: 'handoff config set public-url https://relay.example.com, then handoff setup', scope: null, opensInZendesk: false }),
+    item('double_delivery', 'No reply is delivered twice', 'warning', '“Notify requester of comment update” emails the requester every public reply', { id: 'setup:double-delivery', command: 'handoff setup --fix double-delivery', scope: 'double-delivery', opensInZendesk: true }),
   ],
   summary: { ok: 2, warning: 1, failing: 2, unknown: 0, zendeskUnreachable: false, refreshedAt: '2026-11-24T09:35:00Z' },
   refreshedAt: '2026-11-24T09:35:00Z',

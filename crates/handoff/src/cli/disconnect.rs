@@ -121,6 +121,9 @@ fn print_plan(plan: &Plan) {
     for kept in &plan.kept {
         println!("  - {kept}");
     }
+    if plan.keeps_data {
+        println!("  (--forget-data removes the conversations and the session link key too)");
+    }
 }
 
 fn plan_json(plan: &Plan) -> serde_json::Value {

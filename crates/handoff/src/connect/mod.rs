@@ -756,7 +756,7 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// Zendesk user IDs are the API's int64 integers: 1 to 9223372036854775807, so at most 19 digits.
-fn parse_agent_id(raw: &str) -> Result<u64, String> {
+pub(crate) fn parse_agent_id(raw: &str) -> Result<u64, String> {
     let trimmed = raw.trim();
     let shown = quote(trimmed);
     if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
@@ -1046,7 +1046,7 @@ async fn default_agent_check(client: &Client, raw: Option<&str>) -> (Check, Opti
 /// The Default Agent check's verdict on the user the ID names: Zendesk assigns tickets only to active agents
 /// and admins with a Support seat, so light agents (role_type 1) and chat-only agents and contributors (2, 3)
 /// are refused here rather than on the first handoff.
-fn assignable_agent(user: &User) -> Check {
+pub(crate) fn assignable_agent(user: &User) -> Check {
     let summary = UserSummary::from(user);
     let another = "Enter the ID of a full agent or an admin, or leave the field empty.";
     if !matches!(user.role, Role::Agent | Role::Admin) {

@@ -54,6 +54,24 @@ pub fn open(
     Ok(url)
 }
 
+/// Opens ticket `ticket_id` of the connected account on Zendesk's agent page (the manual verification's ticket,
+/// which the admin replies to); returns the page opened. Only the account's own agent page is ever opened.
+pub fn open_ticket(
+    profile: &Profile,
+    ticket_id: u64,
+    browser: &dyn Browser,
+) -> Result<Url, TicketPageError> {
+    let connection = profile.connection()?.ok_or(TicketPageError::NotConnected)?;
+    let url = checked(&connection, ticket_id)?;
+    browser
+        .open(&url)
+        .map_err(|error| TicketPageError::Browser {
+            url: url.to_string(),
+            reason: error.to_string(),
+        })?;
+    Ok(url)
+}
+
 /// The agent page of the session `id`'s ticket in the connected account.
 pub fn for_session(
     profile: &Profile,

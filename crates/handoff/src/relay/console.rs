@@ -45,6 +45,8 @@ pub struct Overview {
     pub public_url: Url,
     /// No `public-url` is set: the public URL is the listen address, which only this machine can reach.
     pub public_url_is_local_default: bool,
+    /// The console starts the relay whenever it is connected (`relay-autostart`: off once the admin stopped it).
+    pub autostart: bool,
     /// Newest first.
     pub deliveries: Vec<DeliveryRow>,
 }
@@ -53,7 +55,7 @@ pub struct Overview {
 /// screen can read this every second or two; [`redacted_webhook_url`] is asked when the URL may have changed.
 pub async fn overview(profile: &Profile, limit: usize) -> Result<Overview, StoreError> {
     let reading = profile.clone();
-    let (listen_address, public_url, public_url_is_local_default, deliveries) = profile
+    let (listen_address, public_url, public_url_is_local_default, autostart, deliveries) = profile
         .store()
         .call(move |store| {
             let settings = Settings::new(store.clone());
@@ -61,6 +63,7 @@ pub async fn overview(profile: &Profile, limit: usize) -> Result<Overview, Store
                 settings.listen_address()?,
                 settings.public_url()?,
                 settings.public_url_is_local_default()?,
+                settings.relay_autostart()?,
                 recent_deliveries(&reading, limit)?,
             ))
         })
@@ -69,6 +72,7 @@ pub async fn overview(profile: &Profile, limit: usize) -> Result<Overview, Store
         listen_address,
         public_url,
         public_url_is_local_default,
+        autostart,
         deliveries,
     })
 }

@@ -1,8 +1,12 @@
-//! What the console hosts: the workers of [`Background`] whenever a connection is saved, and, once the admin
-//! starts it on the Relay screen, the relay's HTTP server (the sessions API and the webhook endpoint, as
-//! `handoff serve` runs them) on the `listen-address` setting. One owner for both, so they follow the same
-//! connection: a connection change stops the server, restarts the workers signed in as the new connection,
-//! and starts the server again on its address if it was running.
+//! What the console hosts: the workers of [`Background`] whenever a connection is saved, and the relay's HTTP
+//! server (the sessions API and the webhook endpoint, as `handoff serve` runs them) on the `listen-address`
+//! setting. One owner for both, so they follow the same connection: a connection change stops the server,
+//! restarts the workers signed in as the new connection, and starts the server again on its address.
+//!
+//! The server starts on its own whenever a connection is saved or found at launch, unless the admin stopped it:
+//! [`Host::stop_relay`] and [`Host::start_relay`] are the admin's Stop and Start, and remember the choice in the
+//! `relay-autostart` setting, so a relay the admin stopped stays stopped across launches and one they started
+//! comes back with the console. Stopping as the app exits ([`Host::stop`]) is not a choice and changes nothing.
 //!
 //! The server serves the state the workers opened ([`Background::api`]), so a delivery it stores wakes the reply
 //! worker of this process at once. When another process holds the workers' seat (a `handoff serve` on the same
@@ -76,7 +80,8 @@ struct Serving {
 }
 
 impl Host {
-    /// Nothing runs until [`Host::connection_changed`] (the workers) and [`Host::start_relay`] (the server).
+    /// Nothing runs until [`Host::connection_changed`] (the workers, and the server unless the admin stopped it)
+    /// or [`Host::start_relay`].
     pub fn new(profile: Profile, clock: Clock) -> Host {
         Host {
             settings: Settings::new(profile.store().clone()),
@@ -107,9 +112,10 @@ impl Host {
             .clone()
     }
 
-    /// A connection was saved or found at start-up: the workers restart signed in as it, and a running server
-    /// restarts with them (it serves the new connection's state). A server that cannot start again is
-    /// [`RelayState::Failed`] with the reason; the workers' outcome is returned.
+    /// A connection was saved or found at start-up: the workers restart signed in as it, and the server
+    /// (re)starts with them (it serves the new connection's state) if it was running or if the admin has not
+    /// stopped it (`relay-autostart`). A server that cannot start is [`RelayState::Failed`] with the reason; the
+    /// workers' outcome is returned.
     pub async fn connection_changed(&self) -> Result<QueueWork, ServiceError> {
         let mut server = self.server.lock().await;
         let was_running = match server.take() {
@@ -120,16 +126,30 @@ impl Host {
             None => false,
         };
         let work = self.background.start().await;
-        if was_running {
-            if let Err(error) = self.serve(&mut server).await {
-                tracing::warn!(%error, "the relay did not start again after the connection changed");
+        let autostart = match self.settings.relay_autostart() {
+            Ok(autostart) => autostart,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read relay-autostart; the relay is not started");
+                false
             }
+        };
+        // Not connected (after a disconnect, say): nothing to serve, and the relay is simply stopped. Workers
+        // that failed to start: the server says why it cannot run.
+        let connected = self.background.work() != QueueWork::Idle;
+        if connected && (was_running || autostart) {
+            if let Err(error) = self.serve(&mut server).await {
+                tracing::warn!(%error, "the relay did not start with the connection");
+            }
+        } else {
+            self.set(RelayState::Stopped);
         }
         work
     }
 
-    /// Starts the relay's server on the `listen-address` setting; already running, it stays as it is.
+    /// The admin's Start: the relay's server on the `listen-address` setting (already running, it stays as it
+    /// is), and from now on at every launch (`relay-autostart` on, kept even when this start fails).
     pub async fn start_relay(&self) -> Result<SocketAddr, HostError> {
+        self.remember_autostart(true).await?;
         let mut server = self.server.lock().await;
         if let (Some(_), RelayState::Running { address }) = (server.as_ref(), self.relay()) {
             return Ok(address);
@@ -140,18 +160,40 @@ impl Host {
         self.serve(&mut server).await
     }
 
-    /// Stops the server: requests in flight finish (up to the drain time), the port is free when this returns.
-    pub async fn stop_relay(&self) {
+    /// The admin's Stop: requests in flight finish (up to the drain time), the port is free when this returns,
+    /// and the relay stays stopped at the next launches until the admin starts it (`relay-autostart` off).
+    pub async fn stop_relay(&self) -> Result<(), HostError> {
+        let remembered = self.remember_autostart(false).await;
+        self.halt_relay().await;
+        remembered
+    }
+
+    /// Whether the server starts with the connection (the admin's last Start or Stop; on by default).
+    pub fn autostart(&self) -> Result<bool, StoreError> {
+        self.settings.relay_autostart()
+    }
+
+    /// Stops everything (the app exits): the server first, so nothing new arrives, then the workers. The
+    /// admin's Start or Stop stays as it was.
+    pub async fn stop(&self) {
+        self.halt_relay().await;
+        self.background.stop().await;
+    }
+
+    async fn halt_relay(&self) {
         if let Some(serving) = self.server.lock().await.take() {
             serving.stop().await;
         }
         self.set(RelayState::Stopped);
     }
 
-    /// Stops everything (the app exits): the server first, so nothing new arrives, then the workers.
-    pub async fn stop(&self) {
-        self.stop_relay().await;
-        self.background.stop().await;
+    /// Written on the blocking pool: the write may wait for another process's transaction.
+    async fn remember_autostart(&self, on: bool) -> Result<(), HostError> {
+        let settings = self.settings.clone();
+        tokio::task::spawn_blocking(move || settings.set_relay_autostart(on))
+            .await
+            .map_err(|error| StoreError::Task(error.to_string()))??;
+        Ok(())
     }
 
     async fn serve(&self, slot: &mut Option<Serving>) -> Result<SocketAddr, HostError> {

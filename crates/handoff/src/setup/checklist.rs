@@ -171,6 +171,43 @@ pub enum FixAction {
 }
 
 impl FixAction {
+    /// Every fix, in no particular order.
+    pub const ALL: [FixAction; 12] = [
+        FixAction::Setup,
+        FixAction::RepairWebhook,
+        FixAction::RepairTrigger,
+        FixAction::FetchSigningSecret,
+        FixAction::GuardNotifyTriggers,
+        FixAction::Reconnect,
+        FixAction::MoveToOAuth,
+        FixAction::SetPublicUrl,
+        FixAction::StartRelay,
+        FixAction::Verify,
+        FixAction::MapFields,
+        FixAction::Refresh,
+    ];
+
+    /// The fix named by its id (`setup:trigger`, `serve`, ...), as [`FixAction::as_str`] spells it.
+    pub fn parse(text: &str) -> Option<FixAction> {
+        FixAction::ALL
+            .into_iter()
+            .find(|fix| fix.as_str() == text.trim())
+    }
+
+    /// The Admin Center page (a path under the account's host) where the admin sees or fixes by hand what this
+    /// fix repairs; `None` when the fix is not about an object in Zendesk.
+    pub fn admin_page(self) -> Option<&'static str> {
+        match self {
+            FixAction::Setup | FixAction::RepairWebhook | FixAction::FetchSigningSecret => {
+                Some(super::manual::WEBHOOKS_PAGE)
+            }
+            FixAction::RepairTrigger | FixAction::GuardNotifyTriggers => {
+                Some(super::manual::TRIGGERS_PAGE)
+            }
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FixAction::Setup => "setup",
@@ -671,7 +708,12 @@ fn connected(facts: &Facts<'_>) -> Item {
         .oauth
         .as_ref()
         .and_then(|o| o.token_expires_at)
-        .map(|at| format!("; the token renews itself (the current one expires at {at})"))
+        .map(|at| {
+            format!(
+                "; the token renews itself (the current one expires at {})",
+                moment(&at.to_string())
+            )
+        })
         .unwrap_or_default();
     item(
         ItemId::Connected,
@@ -1241,7 +1283,10 @@ fn deliveries(observation: &Observation) -> Item {
                      at {}",
                     settled.len(),
                     last_failure.unwrap_or_default(),
-                    latest.latest_completed_at.as_deref().unwrap_or("an unknown time")
+                    latest
+                        .latest_completed_at
+                        .as_deref()
+                        .map_or_else(|| "an unknown time".to_owned(), moment)
                 ),
                 Some(FixAction::StartRelay),
             )
@@ -1255,7 +1300,7 @@ fn deliveries(observation: &Observation) -> Item {
                 latest
                     .latest_completed_at
                     .as_deref()
-                    .unwrap_or("an unknown time")
+                    .map_or_else(|| "an unknown time".to_owned(), moment)
             ),
             None,
         ),
@@ -1269,7 +1314,7 @@ fn verification(facts: &Facts<'_>) -> Item {
         Some(row) if row.passed => item(
             id,
             ItemState::Ok,
-            format!("passed at {}", row.finished_at),
+            format!("passed at {}", moment(&row.finished_at)),
             None,
         ),
         Some(row) => item(
@@ -1277,7 +1322,7 @@ fn verification(facts: &Facts<'_>) -> Item {
             ItemState::Failing,
             format!(
                 "failed at {}{}{}",
-                row.finished_at,
+                moment(&row.finished_at),
                 row.failed_step
                     .as_deref()
                     .map(|s| format!(", at step {s}"))
@@ -1289,6 +1334,18 @@ fn verification(facts: &Facts<'_>) -> Item {
             ),
             Some(FixAction::Verify),
         ),
+    }
+}
+
+/// A moment as an admin reads it in evidence: to the second, in UTC (`2026-12-03 12:00:24 UTC`); text that is
+/// not a timestamp is shown as it came.
+fn moment(rfc3339: &str) -> String {
+    match rfc3339
+        .parse::<Timestamp>()
+        .and_then(|at| at.round(jiff::Unit::Second))
+    {
+        Ok(at) => at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => rfc3339.to_owned(),
     }
 }
 

@@ -7,6 +7,7 @@
 
 use url::Url;
 
+use super::checklist::FixAction;
 use super::{spec, SetupError, Target};
 use crate::clock::Clock;
 use crate::connect::Connection;
@@ -174,6 +175,8 @@ pub enum OpenPageError {
     Store(#[from] crate::store::StoreError),
     #[error("the browser did not open {url}: {error}; open it by hand")]
     Browser { url: String, error: BrowserError },
+    #[error("{0:?} is not a fix with an Admin Center page: only the webhook's and the trigger's fixes have one")]
+    NoPage(String),
 }
 
 /// Opens `link` in the system browser, once it is checked to be an Admin Center page of the connected account
@@ -185,6 +188,25 @@ pub fn open_admin_page(
 ) -> Result<Url, OpenPageError> {
     let connection = profile.connection()?.ok_or(OpenPageError::NotConnected)?;
     let url = admin_link(&connection, link)?;
+    browser.open(&url).map_err(|error| OpenPageError::Browser {
+        url: url.to_string(),
+        error,
+    })?;
+    Ok(url)
+}
+
+/// Opens the Admin Center page where the admin sees what the fix `fix` (a fix id such as `setup:trigger`)
+/// repairs: the webhooks or the triggers page of the connected account. Returns the page opened.
+pub fn open_fix_page(
+    profile: &Profile,
+    fix: &str,
+    browser: &dyn Browser,
+) -> Result<Url, OpenPageError> {
+    let page = FixAction::parse(fix)
+        .and_then(FixAction::admin_page)
+        .ok_or_else(|| OpenPageError::NoPage(fix.to_owned()))?;
+    let connection = profile.connection()?.ok_or(OpenPageError::NotConnected)?;
+    let url = admin_page(&connection, page)?;
     browser.open(&url).map_err(|error| OpenPageError::Browser {
         url: url.to_string(),
         error,

@@ -24,4 +24,11 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// Forgets a setting: it reads as its default again.
+    pub fn unset_setting(&self, key: &str) -> Result<(), StoreError> {
+        self.lock()?
+            .execute("DELETE FROM settings WHERE key = ?1", params![key])?;
+        Ok(())
+    }
 }

@@ -1,7 +1,8 @@
 //! What the console hosts (`service::Host`), against the sandbox simulator with the real keychain and SQLite: the
 //! relay's server on the `listen-address` setting beside the workers, so one-click setup's webhook reaches it and
 //! a rep's reply posted in the simulator lands on the session; a taken port is refused with how to change it; a
-//! connection change restarts the server on the same address; stopping frees the port.
+//! connection change restarts the server on the same address; stopping frees the port. The server starts with
+//! the connection unless the admin stopped it, and that choice outlives the host (the next launch).
 
 use std::time::{Duration, Instant};
 
@@ -70,6 +71,13 @@ async fn the_console_hosts_the_relay_and_a_reps_reply_reaches_the_session() {
             .unwrap_or_else(|e| panic!("{e}")),
         QueueWork::Here
     );
+    // Connected: the relay started on its own, nobody clicked Start.
+    assert!(
+        matches!(host.relay(), RelayState::Running { address: running } if running.to_string() == address),
+        "{:?}",
+        host.relay()
+    );
+    assert_eq!(host.autostart().ok(), Some(true));
     let bound = host.start_relay().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(bound.to_string(), address);
     assert_eq!(host.relay(), RelayState::Running { address: bound });
@@ -172,9 +180,14 @@ async fn the_console_hosts_the_relay_and_a_reps_reply_reaches_the_session() {
     settings
         .set(SettingKey::ListenAddress, &taken_address.to_string())
         .unwrap_or_else(|e| panic!("{e}"));
-    host.stop_relay().await;
+    host.stop_relay().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(host.relay(), RelayState::Stopped);
     assert_eq!(healthz(&address).await, None, "stopping frees the port");
+    assert_eq!(
+        host.autostart().ok(),
+        Some(false),
+        "the admin's Stop is kept"
+    );
     let error = host.start_relay().await.err();
     assert!(
         matches!(error, Some(HostError::AddressInUse { address }) if address == taken_address),
@@ -186,9 +199,51 @@ async fn the_console_hosts_the_relay_and_a_reps_reply_reaches_the_session() {
         "{message}"
     );
     assert!(matches!(host.relay(), RelayState::Failed { reason } if reason == message));
+
+    assert_eq!(
+        host.autostart().ok(),
+        Some(true),
+        "Start is kept even when the port was taken"
+    );
     drop(taken);
 
     host.stop().await;
     assert_eq!(host.work(), QueueWork::Idle);
     assert_eq!(host.relay(), RelayState::Stopped);
+    assert_eq!(
+        host.autostart().ok(),
+        Some(true),
+        "closing the app is not the admin's Stop"
+    );
+
+    // The next launch: the relay comes back with the connection on its own...
+    settings
+        .set(SettingKey::ListenAddress, &address)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let relaunched = Host::new(profile.clone(), clock.clone());
+    relaunched
+        .connection_changed()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(relaunched.relay(), RelayState::Running { .. }),
+        "{:?}",
+        relaunched.relay()
+    );
+    assert_eq!(healthz(&address).await, Some(200));
+    // ...and once the admin stops it, the launch after that leaves it stopped, connected or not.
+    relaunched
+        .stop_relay()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    relaunched.stop().await;
+    let stopped_by_admin = Host::new(profile.clone(), clock.clone());
+    stopped_by_admin
+        .connection_changed()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stopped_by_admin.work(), QueueWork::Here);
+    assert_eq!(stopped_by_admin.relay(), RelayState::Stopped);
+    assert_eq!(healthz(&address).await, None);
+    stopped_by_admin.stop().await;
 }

@@ -9,6 +9,7 @@ mod canary;
 mod checklist;
 mod cli;
 mod connect;
+mod console;
 mod crash;
 mod doctor;
 mod fields;

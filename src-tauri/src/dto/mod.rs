@@ -9,7 +9,7 @@ use handoff::oauth::GrantKind;
 use handoff::relay::console::Overview;
 use handoff::service::{QueueWork, RelayState};
 use handoff::session::{Contact, HandoffAccepted, HandoffState, Session, SessionSummary};
-use handoff::setup::checklist::{Checklist, Item, Summary};
+use handoff::setup::checklist::{Checklist, FixAction, Item, Summary};
 use handoff::setup::manual::ManualGuide;
 use handoff::setup::{SetupEvent, SetupReport, Step};
 use handoff::store::DeliveryRow;
@@ -17,6 +17,17 @@ use handoff::subdomain::Subdomain;
 use handoff::SecretString;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+mod settings;
+mod troubleshoot;
+mod verify;
+
+pub use settings::{
+    DisconnectPlanView, DisconnectReportView, DisconnectStepView, SettingsView,
+    SigningSecretResetView, UrlKeyRotationView,
+};
+pub use troubleshoot::{BundleView, FindingView, SymptomView};
+pub use verify::{AgentView, RepChoice, VerificationView, VerifyEventView};
 
 /// AI Fields: the screen's data (`fields_overview`), each field of the catalog with whether it can be mapped and
 /// why not, the mapped fields with their drift, and what Zendesk dropped.
@@ -564,6 +575,8 @@ pub struct RelayView {
     public_url: String,
     /// No public URL is set: it is the listen address, which only this machine can reach.
     public_url_is_local: bool,
+    /// The console starts the relay whenever it is connected; false once the admin stopped it.
+    starts_with_app: bool,
     /// Newest first.
     deliveries: Vec<DeliveryView>,
     queue: QueueView,
@@ -580,6 +593,7 @@ impl RelayView {
                 .trim_end_matches('/')
                 .to_owned(),
             public_url_is_local: overview.public_url_is_local_default,
+            starts_with_app: overview.autostart,
             deliveries: overview.deliveries.iter().map(DeliveryView::from).collect(),
             queue: QueueView::from(queue),
         }
@@ -611,13 +625,27 @@ impl SummaryView {
     }
 }
 
-/// What fixes an item: its id (`setup`, `setup:trigger`, `serve`, `config:public-url`, ...), the terminal
-/// command that does the same, and the setup scope when setup performs it.
-#[derive(Debug, Serialize)]
+/// What fixes an item or a failed verification step: its id (`setup`, `setup:trigger`, `serve`,
+/// `config:public-url`, ...), the terminal command that does the same, the setup scope when setup performs it, and
+/// whether an Admin Center page shows what it repairs (`open_fix_page` opens it).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FixView {
     id: &'static str,
     command: &'static str,
     scope: Option<&'static str>,
+    opens_in_zendesk: bool,
+}
+
+impl From<FixAction> for FixView {
+    fn from(fix: FixAction) -> Self {
+        FixView {
+            id: fix.as_str(),
+            command: fix.command(),
+            scope: fix.scope().map(|scope| scope.as_str()),
+            opens_in_zendesk: fix.admin_page().is_some(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -637,11 +665,7 @@ impl From<&Item> for ChecklistItemView {
             label: item.id.label(),
             state: item.state.as_str(),
             evidence: item.evidence.clone(),
-            fix: item.fix.map(|fix| FixView {
-                id: fix.as_str(),
-                command: fix.command(),
-                scope: fix.scope().map(|scope| scope.as_str()),
-            }),
+            fix: item.fix.map(FixView::from),
         }
     }
 }
