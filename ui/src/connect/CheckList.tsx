@@ -2,6 +2,7 @@ import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
 import { Spinner } from '@zendeskgarden/react-loaders';
 import type { CheckEvent, CheckStatus } from '../api';
+import { Prose } from '../shell/Prose';
 
 /**
  * Adds or updates one check, keeping the order in which checks first appeared: a check is reported as `running`
@@ -39,12 +40,12 @@ export function CheckList({ checks, finished }: { checks: readonly CheckEvent[];
             {check.status === 'running' && finished && <Detail>Stopped before it finished.</Detail>}
             {check.cause !== null && (
               <Explanation>
-                <strong>Cause:</strong> {check.cause}
+                <strong>Cause:</strong> <Prose text={check.cause} />
               </Explanation>
             )}
             {check.fix !== null && (
               <Explanation>
-                <strong>Fix:</strong> {check.fix}
+                <strong>Fix:</strong> <Prose text={check.fix} />
               </Explanation>
             )}
           </Body>

@@ -24,6 +24,7 @@ import type { ScreenId } from '../screens';
 import { SetupRun, applyEvent, startProgress, type RunProgress } from '../setup/SetupRun';
 import { StatusMark } from '../shell/StatusMark';
 import { statusChanged } from '../shell/statusEvents';
+import { Prose } from '../shell/Prose';
 
 type Look = { state: 'looking' } | { state: 'found'; finding: Finding } | { state: 'failed'; error: CommandError };
 
@@ -274,10 +275,10 @@ function Found({
       {finding.found ? (
         <Diagnosis data-testid="finding-diagnosis">
           <p data-testid="finding-cause">
-            <strong>Cause:</strong> {finding.cause}
+            <strong>Cause:</strong> <Prose text={finding.cause} />
           </p>
           <p data-testid="finding-fix">
-            <strong>Fix:</strong> {finding.fix}
+            <strong>Fix:</strong> <Prose text={finding.fix} />
           </p>
           <Buttons>
             {finding.action !== null && (

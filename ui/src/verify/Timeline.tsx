@@ -6,6 +6,7 @@ import { Spinner } from '@zendeskgarden/react-loaders';
 import type { FixView, VerifyStep } from '../api';
 import { StatusMark } from '../shell/StatusMark';
 import { formatDuration } from './run';
+import { Prose } from '../shell/Prose';
 
 const STATE_TEXT: Record<VerifyStep['state'], string> = {
   running: 'Running',
@@ -84,12 +85,12 @@ function Failure({ step, actions, children }: { step: VerifyStep; actions: StepA
     <Explained data-testid="verify-failure">
       {step.cause !== null && (
         <p data-testid="verify-cause">
-          <strong>Cause:</strong> {step.cause}
+          <strong>Cause:</strong> <Prose text={step.cause} />
         </p>
       )}
       {step.fix !== null && (
         <p data-testid="verify-fix">
-          <strong>Fix:</strong> {step.fix}
+          <strong>Fix:</strong> <Prose text={step.fix} />
         </p>
       )}
       <Buttons>

@@ -1295,8 +1295,11 @@ fn deliveries(observation: &Observation) -> Item {
             id,
             ItemState::Ok,
             format!(
-                "the last {} deliveries succeeded (the newest at {})",
-                settled.len(),
+                "{} (the newest at {})",
+                match settled.len() {
+                    1 => "the only delivery so far succeeded".to_owned(),
+                    n => format!("the last {n} deliveries succeeded"),
+                },
                 latest
                     .latest_completed_at
                     .as_deref()
