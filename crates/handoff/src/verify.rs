@@ -1569,7 +1569,7 @@ pub fn diagnose_invocations(
     let at = failed
         .latest_completed_at
         .as_deref()
-        .unwrap_or("an unknown time");
+        .map_or_else(|| "an unknown time".to_owned(), crate::message::moment);
     let shown = match failed.status_code {
         Some(code) => format!("`{}` (HTTP {code}) at {at}", failed.status),
         None => format!("`{}` at {at}", failed.status),
