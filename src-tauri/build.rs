@@ -8,6 +8,8 @@ const COMMANDS: &[&str] = &[
     "verify_and_save",
     "sign_in_with_zendesk",
     "cancel_sign_in",
+    "oauth_redirect",
+    "set_oauth_redirect_port",
     "start_demo",
     "fields_overview",
     "map_field",

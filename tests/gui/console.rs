@@ -14,8 +14,8 @@ use handoff::profile::Profile;
 use serde_json::Value;
 
 use super::{
-    assert_kept_secret, launch_with, own_listen_address, sandbox_secrets, Crossed, StandInBrowser,
-    ONE_WINDOW,
+    assert_kept_secret, launch_with, own_listen_address, sandbox_secrets, scroll_to, Crossed,
+    StandInBrowser, ONE_WINDOW,
 };
 
 /// The sandbox's address and account host, as the app saved them.
@@ -100,24 +100,6 @@ impl SandboxAdmin {
         let status = answer.status().as_u16();
         (status, answer.json().await.unwrap_or(Value::Null))
     }
-}
-
-/// Scrolls the screen (the `main` area, which scrolls on its own) so the element is at its top, for a screenshot.
-async fn scroll_to(app: &App, test_id: &str) {
-    let scrolled = app
-        .client
-        .execute(
-            "const main = document.querySelector('main');
-             const element = document.querySelector(`[data-testid='${arguments[0]}']`);
-             if (main === null || element === null) { return null; }
-             main.style.scrollBehavior = 'auto';
-             main.scrollTop += element.getBoundingClientRect().top - main.getBoundingClientRect().top - 16;
-             return main.scrollTop;",
-            vec![Value::from(test_id)],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("scroll to {test_id}: {e}"));
-    assert!(scrolled.is_number(), "{test_id} is on the screen");
 }
 
 /// The `data-state` of every step of the Verify timeline, in order, with each step's shown time.

@@ -59,17 +59,41 @@ async fn launch_with(label: &str, data_dir: &tempfile::TempDir, env: &[(&str, &s
 /// Gives the app of `data_dir` a listen address of its own (a free port) before it launches, so the relay it
 /// starts once connected never meets another program on the default 127.0.0.1:8750. Returns `IP:port`.
 fn own_listen_address(data_dir: &Path) -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    let address = format!("127.0.0.1:{}", free_port());
+    set_before_launch(
+        data_dir,
+        handoff::settings::SettingKey::ListenAddress,
+        &address,
+    );
+    address
+}
+
+/// Gives the app of `data_dir` a sign-in redirect port of its own (a free one) before it launches, so its browser
+/// sign-in never meets another program on the default 8751. Returns the redirect URL the window must show.
+fn own_redirect_url(data_dir: &Path) -> String {
+    let port = free_port();
+    set_before_launch(
+        data_dir,
+        handoff::settings::SettingKey::OAuthRedirectPort,
+        &port.to_string(),
+    );
+    format!("http://127.0.0.1:{port}/oauth/callback")
+}
+
+/// A loopback port nothing listens on (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
-        .unwrap_or_else(|error| panic!("no free port: {error}"));
-    let address = format!("127.0.0.1:{port}");
+        .unwrap_or_else(|error| panic!("no free port: {error}"))
+}
+
+fn set_before_launch(data_dir: &Path, key: handoff::settings::SettingKey, value: &str) {
     let profile =
         Profile::open(data_dir, SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
     handoff::settings::Settings::new(profile.store().clone())
-        .set(handoff::settings::SettingKey::ListenAddress, &address)
+        .set(key, value)
         .unwrap_or_else(|e| panic!("{e}"));
-    address
 }
 
 /// The system browser's stand-in: `HANDOFF_BROWSER` names a script that only writes down the URL the app asks
@@ -149,12 +173,24 @@ async fn visit_in_browser(
         param("redirect_uri").starts_with("http://127.0.0.1:"),
         "{url}"
     );
+    assert!(
+        !param("redirect_uri").starts_with("http://127.0.0.1:8751/"),
+        "each test signs in on a port of its own, never on the default one another run may hold: {url}"
+    );
     assert!(param("scope").contains("tickets:write"), "{url}");
     sim.sim.set_oauth_consent(consent);
     let page = reqwest::get(url.as_str())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     page.text().await.unwrap_or_default()
+}
+
+/// The `redirect_uri` a sign-in URL carries.
+fn redirect_uri(url: &reqwest::Url) -> String {
+    url.query_pairs()
+        .find(|(key, _)| key == "redirect_uri")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("no redirect_uri in {url}"))
 }
 
 /// Approves the sign-in of the console's public client in the browser.
@@ -218,6 +254,24 @@ async fn sandbox_secrets(data_dir: &Path) -> Vec<String> {
         "the sandbox has secrets to look for: {listed}"
     );
     secrets
+}
+
+/// Scrolls the screen (the `main` area, which scrolls on its own) so the element is at its top, for a screenshot.
+async fn scroll_to(app: &App, test_id: &str) {
+    let scrolled = app
+        .client
+        .execute(
+            "const main = document.querySelector('main');
+             const element = document.querySelector(`[data-testid='${arguments[0]}']`);
+             if (main === null || element === null) { return null; }
+             main.style.scrollBehavior = 'auto';
+             main.scrollTop += element.getBoundingClientRect().top - main.getBoundingClientRect().top - 16;
+             return main.scrollTop;",
+            vec![serde_json::Value::from(test_id)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("scroll to {test_id}: {e}"));
+    assert!(scrolled.is_number(), "{test_id} is on the screen");
 }
 
 async fn fill_token_form(app: &App, sim: &RunningSimulator, token: &str) {
@@ -480,16 +534,21 @@ async fn connect_with_oauth_through_the_browser() {
     let sim = simulator().await;
     let browser = StandInBrowser::new();
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let redirect = own_redirect_url(data_dir.path());
 
     let app = launch_with("oauth", &data_dir, &[("HANDOFF_BROWSER", &browser.script)]).await;
     app.click("welcome-connect").await;
     app.wait_for_attribute("connect-tab-oauth", "aria-selected", "true")
+        .await;
+    // The redirect URL to register in the OAuth client, exactly as the sign-in will send it.
+    app.wait_for_text("connect-oauth-redirect-url", &[&redirect])
         .await;
     fill_oauth_form(&app, &sim, CONSOLE_CLIENT).await;
     app.screenshot("07-oauth-form").await;
     app.click("connect-oauth-submit").await;
 
     let url = browser.opened(&app).await;
+    assert_eq!(redirect_uri(&url), redirect);
     app.wait_for_text(
         "connect-oauth-waiting",
         &["Waiting for you to approve in the browser"],
@@ -538,6 +597,102 @@ async fn connect_with_oauth_through_the_browser() {
     restarted.quit().await;
 }
 
+/// Another program holds the redirect port: the sign-in fails before any browser opens, naming the port, and its
+/// fix offers the window's own way out ("choose another port", not a CLI command). That opens the port field
+/// under the redirect URL; the new port is saved (checked by the core), the URL shown changes, and the sign-in
+/// then goes through on it while the old port is still held.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_redirect_port_is_changed_in_the_window_and_the_sign_in_goes_through() {
+    let _window = ONE_WINDOW.lock().await;
+    let sim = simulator().await;
+    let browser = StandInBrowser::new();
+    let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let taken = holder.local_addr().unwrap_or_else(|e| panic!("{e}")).port();
+    set_before_launch(
+        data_dir.path(),
+        handoff::settings::SettingKey::OAuthRedirectPort,
+        &taken.to_string(),
+    );
+
+    let app = launch_with(
+        "oauth-port-taken",
+        &data_dir,
+        &[("HANDOFF_BROWSER", &browser.script)],
+    )
+    .await;
+    app.click("welcome-connect").await;
+    app.wait_for_text(
+        "connect-oauth-redirect-url",
+        &[&format!("http://127.0.0.1:{taken}/oauth/callback")],
+    )
+    .await;
+    fill_oauth_form(&app, &sim, CONSOLE_CLIENT).await;
+    app.click("connect-oauth-submit").await;
+    app.wait_for_attribute("check-authorization", "data-status", "failed")
+        .await;
+    let failure = app
+        .wait_for_text(
+            "check-authorization",
+            &[
+                &format!("Port {taken} is in use by another program"),
+                &format!("Another program already listens on 127.0.0.1:{taken}"),
+                "choose another port",
+            ],
+        )
+        .await;
+    assert!(
+        !failure.contains("handoff config"),
+        "the window offers its own way, not a CLI command: {failure}"
+    );
+    app.wait_for_text("connect-not-saved", &["Nothing was saved"])
+        .await;
+    scroll_to(&app, "check-authorization").await;
+    app.screenshot("15-oauth-port-taken").await;
+
+    app.click("connect-oauth-port-taken-change").await;
+    let port = free_port();
+    app.type_into("connect-oauth-redirect-port", &port.to_string())
+        .await;
+    app.screenshot("16-oauth-port-field").await;
+    app.click("connect-oauth-redirect-save").await;
+    let redirect = format!("http://127.0.0.1:{port}/oauth/callback");
+    app.wait_for_text("connect-oauth-redirect-url", &[&redirect])
+        .await;
+    app.wait_for_text(
+        "connect-oauth-redirect-message",
+        &["register this new URL in your OAuth client"],
+    )
+    .await;
+    scroll_to(&app, "connect-oauth-redirect").await;
+    app.screenshot("17-oauth-port-changed").await;
+
+    scroll_to(&app, "connect-oauth-submit").await;
+    app.click("connect-oauth-submit").await;
+    let url = browser.opened(&app).await;
+    assert_eq!(redirect_uri(&url), redirect);
+    approve_in_browser(&sim, &url).await;
+    app.wait_for_text("connected", &["Connected", "OAuth, client handoff_console"])
+        .await;
+    drop(holder);
+    let saved = Profile::open(data_dir.path(), SecretStoreKind::Keychain)
+        .and_then(|profile| handoff::oauth::redirect(profile.store()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(saved.url.as_deref(), Some(redirect.as_str()));
+    let record = app.record.clone();
+    app.quit().await;
+    let crossed = Crossed {
+        commands: &[
+            "get_connection",
+            "oauth_redirect",
+            "set_oauth_redirect_port",
+            "sign_in_with_zendesk",
+        ],
+        streamed: true,
+    };
+    assert_kept_secret(&record, data_dir.path(), &sim.sim.secrets(), crossed);
+}
+
 /// A confidential client through the window, after its two failure paths: the admin denies in the browser,
 /// then the secret typed is wrong, then it is right. The client secret, the wrong one and every token and code
 /// the simulator handed out stay out of everything the app wrote.
@@ -547,6 +702,7 @@ async fn a_confidential_client_signs_in_after_a_denial_and_a_wrong_secret() {
     let sim = simulator().await;
     let browser = StandInBrowser::new();
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    own_redirect_url(data_dir.path());
 
     let app = launch_with(
         "oauth-confidential",
@@ -610,6 +766,7 @@ async fn a_panic_in_a_command_reaches_the_log_without_a_secret() {
     let sim = simulator().await;
     let browser = StandInBrowser::new();
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    own_redirect_url(data_dir.path());
     let env = [
         ("HANDOFF_BROWSER", browser.script.as_str()),
         ("HANDOFF_FAULT", "panic:token_response"),
@@ -688,6 +845,7 @@ async fn the_legacy_banner_counts_the_days_and_moves_the_connection_to_oauth() {
         .unwrap_or_else(|| panic!("seeded agent"));
     let browser = StandInBrowser::new();
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    own_redirect_url(data_dir.path());
     let env = [
         ("HANDOFF_BROWSER", browser.script.as_str()),
         ("HANDOFF_NOW", "2027-03-31T12:00:00Z"),

@@ -3,17 +3,23 @@
 //! into a ticket, the list shows the session with that ticket, the transcript opens, and the ticket link asks
 //! the system browser (the test's stand-in) to open the ticket's agent page on the sandbox account, which shows
 //! that ticket. The relay runs from the moment the sandbox is connected, and again after a restart.
+//!
+//! Then reply sync, the way it happens for real: once "Create for me" has set up the webhook and trigger, a rep
+//! replies publicly on the test conversation's ticket in the sandbox, Zendesk's trigger posts the signed webhook
+//! to the relay the app runs, and within seconds the window shows the rep's reply in that session's transcript
+//! and the session as rep-active.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use handoff::clock::Clock;
 use handoff::keychain::SecretStoreKind;
 use handoff::profile::Profile;
-use handoff::session::{HandoffState, Sessions};
+use handoff::session::{HandoffState, Role, SessionId, Sessions};
 
 use super::{
-    assert_kept_secret, launch, launch_with, own_listen_address, sandbox_secrets, Crossed,
-    StandInBrowser, ONE_WINDOW,
+    assert_kept_secret, launch, launch_with, own_listen_address, sandbox_secrets, scroll_to,
+    Crossed, StandInBrowser, ONE_WINDOW,
 };
 
 /// The sandbox's address, as the app saved it.
@@ -238,6 +244,187 @@ async fn a_test_conversation_in_the_sandbox_becomes_a_ticket_with_its_transcript
     restarted.quit().await;
     let crossed = Crossed {
         commands: &["get_connection", "list_sessions"],
+        streamed: false,
+    };
+    assert_kept_secret(&record, data_dir.path(), &secrets, crossed);
+}
+
+/// The ticket number a `session-ticket` link shows (`#42`).
+fn ticket_number(text: &str) -> u64 {
+    text.trim()
+        .trim_start_matches('#')
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("a ticket number in {text:?}"))
+}
+
+/// The `data-role` of every turn of the open transcript, in order.
+async fn transcript_roles(app: &e2e::App) -> Vec<String> {
+    let turns = app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid='transcript-turn']"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut roles = Vec::new();
+    for turn in &turns {
+        roles.push(
+            turn.attr("data-role")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_default(),
+        );
+    }
+    roles
+}
+
+/// A rep's public reply in Zendesk reaches the session in the window: demo mode, "Create for me", the relay
+/// running, a test conversation handed off to its ticket; then a rep replies publicly on that ticket in the sandbox
+/// (its control API posts as an agent through the same update and trigger path as Zendesk's agent UI), the trigger
+/// posts the signed webhook to the app's relay, and the transcript shows the rep's turn with the session rep-active.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reps_public_reply_in_zendesk_reaches_the_session_in_the_window() {
+    const REPLY: &str =
+        "Hi Maya, this is Aaron from the support team. Order #48213 was re-shipped this morning; \
+                         the tracking link follows by email.";
+    let _window = ONE_WINDOW.lock().await;
+    let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let listen = own_listen_address(data_dir.path());
+    let app = launch("reply-sync", &data_dir).await;
+
+    app.click("welcome-demo").await;
+    app.wait_for_text("connected", &["Connected", "Sandbox account"])
+        .await;
+
+    // Setup: "Create for me" makes the webhook and trigger; Zendesk's probe reaches the running relay.
+    app.click("nav-setup").await;
+    app.click("setup-create").await;
+    app.wait_for_attribute("setup-run", "data-finished", "done")
+        .await;
+    for item in ["webhook_endpoint", "trigger_body", "relay_reachable"] {
+        app.wait_for_attribute(&format!("checklist-item-{item}"), "data-state", "ok")
+            .await;
+    }
+
+    // The relay runs; a test conversation becomes a ticket, with nobody from Zendesk in it yet.
+    app.click("nav-relay").await;
+    app.wait_for_text(
+        "relay-controls",
+        &["Running", &format!("served at http://{listen}")],
+    )
+    .await;
+    app.click("sessions-start-test").await;
+    let row = app.find("session-row").await;
+    app.wait_for_attribute("session-state", "data-state", "done")
+        .await;
+    let session_id = row
+        .attr("data-session-id")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("the row names its session"));
+    let ticket_id = ticket_number(&app.wait_for_text("session-ticket", &["#"]).await);
+    app.wait_for_text("transcript", &["order #48213", "Handed off"])
+        .await;
+    assert_eq!(
+        transcript_roles(&app).await,
+        ["customer", "ai", "customer", "ai"]
+    );
+    assert!(
+        !app.text("transcript").await.contains("Rep active"),
+        "no rep owns the conversation before the reply"
+    );
+
+    // A rep replies publicly on the ticket in Zendesk (the sandbox's own agent, through its agent UI path).
+    let base_url = sandbox_url(data_dir.path());
+    let replied = Instant::now();
+    let url = format!("{base_url}/_sim/tickets/{ticket_id}/comments");
+    let answer = reqwest::Client::new()
+        .post(&url)
+        .json(&serde_json::json!({ "body": REPLY, "public": true, "via": "web" }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    assert_eq!(answer.status(), 200, "{:?}", answer.text().await);
+
+    // Within seconds the window shows it on that session: the rep's turn last, the session rep-active.
+    app.wait_for_text(
+        "transcript",
+        &[REPLY, "Rep in Zendesk", "Agent reply", "Rep active"],
+    )
+    .await;
+    let took = replied.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "the reply took {took:?} to reach the window"
+    );
+    assert_eq!(
+        app.find("transcript")
+            .await
+            .attr("data-session-id")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .as_deref(),
+        Some(session_id.as_str())
+    );
+    assert_eq!(
+        transcript_roles(&app).await,
+        ["customer", "ai", "customer", "ai", "agent"]
+    );
+    app.wait_for_text("sessions-list", &["Rep active"]).await;
+    // The relay's stream shows the delivery that brought it, verified and handled for that ticket.
+    app.wait_for_text("deliveries", &[&format!("#{ticket_id}"), "Verified"])
+        .await;
+
+    // The store agrees: an agent turn with the reply, and the session human-active.
+    let profile =
+        Profile::open(data_dir.path(), SecretStoreKind::Keychain).unwrap_or_else(|e| panic!("{e}"));
+    let session = Sessions::new(profile.store().clone(), Clock::system())
+        .get(SessionId::parse(&session_id).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(session.human_active, "{session:?}");
+    assert!(
+        session
+            .turns
+            .last()
+            .is_some_and(|turn| turn.role == Role::Agent && turn.text == REPLY),
+        "{:?}",
+        session.turns
+    );
+
+    // The picture: the rep's reply whole at the bottom of the screen, the turns before it above.
+    let scrolled = app
+        .client
+        .execute(
+            "const main = document.querySelector('main');
+             const reply = document.querySelector(\"[data-testid='transcript-turn'][data-role='agent']\");
+             if (main === null || reply === null) { return null; }
+             main.style.scrollBehavior = 'auto';
+             main.scrollTop += reply.getBoundingClientRect().bottom - main.getBoundingClientRect().bottom + 24;
+             return main.scrollTop;",
+            Vec::new(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(scrolled.is_number(), "the rep's reply is on the screen");
+    app.screenshot("25-reply-in-transcript").await;
+    scroll_to(&app, "relay-controls").await;
+    app.screenshot("26-reply-delivery").await;
+
+    let secrets = sandbox_secrets(data_dir.path()).await;
+    let record = app.record.clone();
+    app.quit().await;
+    let crossed = Crossed {
+        commands: &[
+            "get_connection",
+            "start_demo",
+            "setup_checklist",
+            "run_setup",
+            "relay_overview",
+            "list_sessions",
+            "start_test_conversation",
+            "get_session",
+        ],
+        // Setup's events are streamed, but they are not checks with an id.
         streamed: false,
     };
     assert_kept_secret(&record, data_dir.path(), &secrets, crossed);

@@ -148,6 +148,8 @@ export interface CheckEvent {
   detail: string;
   cause: string | null;
   fix: string | null;
+  /** The sign-in's redirect port another program holds, when that is why the check failed: offer another port. */
+  redirectPortTaken: number | null;
 }
 
 /** The outcome of "Verify & Save". `saved` is false unless every required check passed. */
@@ -213,6 +215,25 @@ export async function cancelSignIn(): Promise<void> {
 }
 
 /** Starts the sandbox account (the built-in simulator) and connects to it. */
+/**
+ * The browser sign-in's redirect: the loopback port it listens on and the URL to register in the OAuth client
+ * (`http://127.0.0.1:<port>/oauth/callback`); `url` is null for port 0, where the system picks a port each time.
+ */
+export interface OAuthRedirect {
+  port: number;
+  url: string | null;
+}
+
+/** The redirect the next "Sign in with Zendesk" uses. */
+export function oauthRedirect(): Promise<OAuthRedirect> {
+  return call<OAuthRedirect>('oauth_redirect');
+}
+
+/** Saves the redirect port once the app has checked it (1024–65535, or 0); rejects `invalid_input` with why. */
+export function setOAuthRedirectPort(port: string): Promise<OAuthRedirect> {
+  return call<OAuthRedirect>('set_oauth_redirect_port', { port });
+}
+
 export function startDemo(): Promise<ConnectionView> {
   return call<ConnectionView>('start_demo');
 }

@@ -24,6 +24,7 @@ use zendesk::RateLimitState;
 use crate::account::{self, Liveness};
 use crate::clock::Clock;
 use crate::connect::{AuthMethod, Connection};
+use crate::message::{moment, moment_of};
 use crate::profile::Profile;
 use crate::settings::Settings;
 use crate::setup::checklist::{
@@ -627,7 +628,8 @@ fn no_ticket(reading: &Reading) -> Vec<Probe> {
             format!(
                 "{} handoff(s) failed in the last 24 h; the newest, session {session} at {}: {reason}",
                 recent.len(),
-                at.as_deref().unwrap_or("an unknown time")
+                at.as_deref()
+                    .map_or_else(|| "an unknown time".to_owned(), moment)
             ),
             format!("Zendesk refused the handoff of session {session}: {reason}"),
             "Do what Zendesk's reason says (a mapped field whose option was removed: `handoff fields`; a \
@@ -702,9 +704,8 @@ fn invocation_probe(reading: &Reading, only_4xx: bool) -> Probe {
         vec![(*newest).clone()]
     };
     let failed = settled.iter().filter(|i| i.status != "success").count();
-    let summary = format!(
-        "{failed} of the last {} deliveries failed; the newest: {}{} at {}",
-        settled.len(),
+    let newest_shown = format!(
+        "{}{} at {}",
         newest.status,
         newest
             .status_code
@@ -713,8 +714,17 @@ fn invocation_probe(reading: &Reading, only_4xx: bool) -> Probe {
         newest
             .latest_completed_at
             .as_deref()
-            .unwrap_or("an unknown time")
+            .map_or_else(|| "an unknown time".to_owned(), moment)
     );
+    let summary = match (settled.len(), failed) {
+        (1, _) => format!("the last delivery: {newest_shown}"),
+        (count, 0) => {
+            format!("none of the last {count} deliveries failed; the newest: {newest_shown}")
+        }
+        (count, failed) => {
+            format!("{failed} of the last {count} deliveries failed; the newest: {newest_shown}")
+        }
+    };
     // A refusal that a later success followed is history: only the newest counts, or for 4xx the newest 4xx
     // that no success came after.
     let fixed_since = |found: &zendesk::Invocation| {
@@ -733,6 +743,14 @@ fn invocation_probe(reading: &Reading, only_4xx: bool) -> Probe {
             action_of(failure.action),
         ),
         _ => Probe::ok(NAME, summary),
+    }
+}
+
+/// "the last delivery", "the last 3 deliveries": a count of deliveries as a sentence says it.
+fn the_last(count: usize) -> String {
+    match count {
+        1 => "the last delivery".to_owned(),
+        count => format!("the last {count} deliveries"),
     }
 }
 
@@ -757,10 +775,10 @@ fn refusals_probe(reading: &Reading) -> Probe {
             Probe::problem(
                 NAME,
                 format!(
-                    "the relay refused {} of its last {} deliveries; the newest at {}: {reason}",
+                    "the relay refused {} of {}; the newest at {}: {reason}",
                     refused.len(),
-                    reading.deliveries.len(),
-                    newest.received_at
+                    the_last(reading.deliveries.len()),
+                    moment(&newest.received_at)
                 ),
                 format!("the relay refuses Zendesk's deliveries ({reason}): {cause}"),
                 fix,
@@ -770,17 +788,18 @@ fn refusals_probe(reading: &Reading) -> Probe {
         Some(_) => Probe::ok(
             NAME,
             format!(
-                "{} refused deliveries among the last {}, none since the last accepted one",
+                "{} refused among {}, none since the last accepted one",
                 refused.len(),
-                reading.deliveries.len()
+                the_last(reading.deliveries.len())
             ),
         ),
         None => Probe::ok(
             NAME,
-            format!(
-                "the relay accepted each of its last {} deliveries",
-                reading.deliveries.len()
-            ),
+            match reading.deliveries.len() {
+                0 => "the relay has received no delivery yet".to_owned(),
+                1 => "the relay accepted its last delivery".to_owned(),
+                count => format!("the relay accepted each of its last {count} deliveries"),
+            },
         ),
     }
 }
@@ -809,7 +828,7 @@ fn reply_worker_probe(reading: &Reading) -> Probe {
             format!(
                 "delivery #{} has waited since {} ({})",
                 row.id,
-                row.received_at,
+                moment(&row.received_at),
                 row.outcome.as_deref().unwrap_or("no outcome yet")
             ),
             format!(
@@ -846,10 +865,13 @@ fn reply_worker_probe(reading: &Reading) -> Probe {
         }
         _ => Probe::ok(
             NAME,
-            format!(
-                "{handled} of the last {} deliveries handled; none failed or stuck",
-                reading.deliveries.len()
-            ),
+            match reading.deliveries.len() {
+                0 => "no delivery to handle yet".to_owned(),
+                count => format!(
+                    "{handled} of {} handled; none failed or stuck",
+                    the_last(count)
+                ),
+            },
         ),
     }
 }
@@ -1038,12 +1060,15 @@ fn internal_notes_reaching(reading: &Reading) -> Vec<Probe> {
         .iter()
         .filter(|d| d.state == "done")
         .count();
+    let record = match reading.deliveries.len() {
+        0 => "no delivery yet".to_owned(),
+        count => format!("{replies} of {} handled that way", the_last(count)),
+    };
     probes.push(Probe::ok(
         "relay-filter",
         format!(
-            "the reply worker takes only public comments by staff from Zendesk's API ({replies} of the last {} \
-             deliveries handled that way), never the webhook's body",
-            reading.deliveries.len()
+            "the reply worker takes only public comments by staff from Zendesk's API ({record}), never the \
+             webhook's body"
         ),
     ));
     probes
@@ -1115,7 +1140,7 @@ fn trigger_not_firing(reading: &Reading) -> Vec<Probe> {
                     newest
                         .latest_completed_at
                         .as_deref()
-                        .unwrap_or("an unknown time"),
+                        .map_or_else(|| "an unknown time".to_owned(), moment),
                     newest.status
                 ),
             ),
@@ -1173,10 +1198,16 @@ fn duplicates(reading: &Reading) -> Vec<Probe> {
     let repeated: i64 = reading.deliveries.iter().map(|d| d.duplicates).sum();
     probes.push(Probe::ok(
         "repeated-deliveries",
-        format!(
-            "Zendesk repeated {repeated} of the last {} deliveries' invocations; each was handled once",
-            reading.deliveries.len()
-        ),
+        match (reading.deliveries.len(), repeated) {
+            (0, _) => "no delivery yet".to_owned(),
+            (1, 0) => "Zendesk sent the last delivery once".to_owned(),
+            (count, 0) => format!("Zendesk sent each of the last {count} deliveries once"),
+            (count, repeated) => format!(
+                "Zendesk sent {repeated} {} of {}; the relay handled each invocation once",
+                if repeated == 1 { "repeat" } else { "repeats" },
+                the_last(count)
+            ),
+        },
     ));
     probes
 }
@@ -1354,9 +1385,10 @@ fn token_expiring(reading: &Reading) -> Vec<Probe> {
             probes.push(Probe::ok(
                 "access-token",
                 match oauth.token_expires_at {
-                    Some(at) => {
-                        format!("renews itself before it expires (the current one at {at})")
-                    }
+                    Some(at) => format!(
+                        "renews itself before it expires (the current one at {})",
+                        moment_of(at)
+                    ),
                     None => "does not expire".to_owned(),
                 },
             ));
@@ -1364,21 +1396,21 @@ fn token_expiring(reading: &Reading) -> Vec<Probe> {
                 .now
                 .checked_add(REFRESH_EXPIRY_WARNING)
                 .unwrap_or(reading.now);
-            probes.push(match oauth.refresh_expires_at {
-                Some(at) if at <= soon => Probe::problem(
+            probes.push(match oauth.refresh_expires_at.map(|at| (at, moment_of(at))) {
+                Some((at, shown)) if at <= soon => Probe::problem(
                     "refresh-token",
-                    format!("the refresh token expires at {at}"),
+                    format!("the refresh token expires at {shown}"),
                     format!(
-                        "the OAuth refresh token expires at {at}: unless the product calls Zendesk before \
+                        "the OAuth refresh token expires at {shown}: unless the product calls Zendesk before \
                          then (each renewal extends it), a new sign-in is needed"
                     ),
                     "Keep the console or `handoff serve` running (any call renews it), or sign in again with \
                      `handoff connect --oauth`.",
                     Action::Reconnect,
                 ),
-                Some(at) => Probe::ok(
+                Some((_, shown)) => Probe::ok(
                     "refresh-token",
-                    format!("expires at {at}; every renewal extends it"),
+                    format!("expires at {shown}; every renewal extends it"),
                 ),
                 None => Probe::ok("refresh-token", "none (client credentials get a new token by themselves)"),
             });

@@ -3,7 +3,10 @@
 //! Every user-facing message (a check's detail, cause and fix, an error) may quote the input it refuses. The
 //! input can hold anything: a newline that would forge a second line of output, a terminal escape sequence, a
 //! megabyte pasted by mistake. [`quote`] makes it safe to show; [`sentence`] ends a fragment with exactly one
-//! full stop, so a cause that already ends with one does not get two.
+//! full stop, so a cause that already ends with one does not get two. [`moment`] and [`moment_of`] show a time
+//! the way the checklist, the doctor and Verify all say it: `2026-12-03 12:28:38 UTC`.
+
+use jiff::Timestamp;
 
 /// At most this many characters of an input are shown; a subdomain or an ID is far shorter, and more would
 /// drown the message.
@@ -50,9 +53,45 @@ pub fn sentence(text: &str) -> String {
     sentence
 }
 
+/// A moment as an admin reads it in evidence: to the second, in UTC (`2026-12-03 12:28:38 UTC`), from an RFC 3339
+/// text as Zendesk and the store give it; text that is not a timestamp is shown as it came.
+pub fn moment(rfc3339: &str) -> String {
+    match rfc3339.trim().parse::<Timestamp>() {
+        Ok(at) => moment_of(at),
+        Err(_) => rfc3339.to_owned(),
+    }
+}
+
+/// [`moment`] of a timestamp: `2026-12-03 12:28:38 UTC` (rounded to the second).
+pub fn moment_of(at: Timestamp) -> String {
+    at.round(jiff::Unit::Second)
+        .unwrap_or(at)
+        .strftime("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moment_reads_to_the_second_in_utc() {
+        let table = [
+            ("2026-12-03T12:28:38Z", "2026-12-03 12:28:38 UTC"),
+            ("2026-12-03T12:28:38.600Z", "2026-12-03 12:28:39 UTC"),
+            ("2026-12-03T13:28:38+01:00", "2026-12-03 12:28:38 UTC"),
+            (" 2026-12-03T12:28:38Z ", "2026-12-03 12:28:38 UTC"),
+            ("an unknown time", "an unknown time"),
+            ("", ""),
+        ];
+        for (text, shown) in table {
+            assert_eq!(moment(text), shown, "{text:?}");
+        }
+        let at: Timestamp = "2026-12-03T12:28:38.2Z"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(moment_of(at), "2026-12-03 12:28:38 UTC");
+    }
 
     #[test]
     fn quoting_escapes_control_characters_and_bounds_the_length() {

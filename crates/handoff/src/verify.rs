@@ -258,12 +258,16 @@ pub enum RelayChoice {
 }
 
 /// How a verification runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct VerifyOptions {
     pub replier: Replier,
     pub relay: RelayChoice,
     pub handoff_wait: Duration,
     pub webhook_wait: Duration,
+    /// The sessions API of the handoff worker already running in this process (the console's), whose wake
+    /// starts the verification's handoff at once rather than at the worker's next look at the queue. `None`:
+    /// the relay this run hosts, if any, shares its own; otherwise the worker finds the job on its own.
+    pub sessions: Option<Sessions>,
 }
 
 impl Default for VerifyOptions {
@@ -273,6 +277,7 @@ impl Default for VerifyOptions {
             relay: RelayChoice::Auto { listen: None },
             handoff_wait: HANDOFF_WAIT,
             webhook_wait: WEBHOOK_WAIT,
+            sessions: None,
         }
     }
 }
@@ -312,14 +317,20 @@ impl VerifyReport {
 }
 
 /// How the console verifies: as `replier`, through the relay it hosts on the `listen-address` setting (when
-/// the admin stopped that relay, one is hosted there for the run), with the default waits.
-pub fn console_options(profile: &Profile, replier: Replier) -> Result<VerifyOptions, StoreError> {
+/// the admin stopped that relay, one is hosted there for the run), with the default waits, queuing the handoff
+/// through `sessions`, the console's own (so its handoff worker starts at once).
+pub fn console_options(
+    profile: &Profile,
+    replier: Replier,
+    sessions: Sessions,
+) -> Result<VerifyOptions, StoreError> {
     let listen = Settings::new(profile.store().clone()).listen_address()?;
     Ok(VerifyOptions {
         replier,
         relay: RelayChoice::Auto {
             listen: Some(listen),
         },
+        sessions: Some(sessions),
         ..VerifyOptions::default()
     })
 }
@@ -643,9 +654,10 @@ async fn steps<F: FnMut(&VerifyEvent) + Send>(
 
     // 3. The verification session.
     let running = progress.start(StepId::Session, "Creating the verification session…");
-    let sessions = match &state.hosted {
-        Some(hosted) => hosted.sessions.clone(),
-        None => Sessions::new(profile.store().clone(), clock.clone()),
+    let sessions = match (&state.hosted, &options.sessions) {
+        (Some(hosted), _) => hosted.sessions.clone(),
+        (None, Some(running)) => running.clone(),
+        (None, None) => Sessions::new(profile.store().clone(), clock.clone()),
     };
     let tag = ulid::Ulid::new().to_string().to_ascii_lowercase();
     let email = format!("verify-{}@example.com", &tag[tag.len() - 12..]);
@@ -1317,13 +1329,17 @@ async fn check_ticket(
             Some(FixAction::MapFields),
         ));
     }
+    let fields = match draft.custom_fields.len() {
+        0 => "no mapped field to fill".to_owned(),
+        1 => "its 1 mapped field".to_owned(),
+        count => format!("its {count} mapped fields"),
+    };
     Ok((
         format!(
             "external_id is the session, the description has the summary and the View session link, {} tags \
-             ({}), {} mapped field(s)",
+             ({}), {fields}",
             expected_tags.len(),
             expected_tags.first().map(String::as_str).unwrap_or_default(),
-            draft.custom_fields.len()
         ),
         ticket.requester_id,
     ))
@@ -1569,7 +1585,7 @@ pub fn diagnose_invocations(
     let at = failed
         .latest_completed_at
         .as_deref()
-        .unwrap_or("an unknown time");
+        .map_or_else(|| "an unknown time".to_owned(), crate::message::moment);
     let shown = match failed.status_code {
         Some(code) => format!("`{}` (HTTP {code}) at {at}", failed.status),
         None => format!("`{}` at {at}", failed.status),

@@ -1,15 +1,17 @@
 //! The Connect screen and the welcome card's sandbox.
 
 use handoff::connect::{self, ConnectOptions, SignIn};
-use handoff::oauth::browser::SignInBrowser;
+use handoff::oauth::{self, browser::SignInBrowser};
 use handoff::subdomain::Subdomain;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tracing::instrument;
 
+use super::blocking;
 use crate::browser::TauriOpener;
 use crate::dto::{
-    CheckEvent, ConnectForm, ConnectionView, OAuthForm, SubdomainView, UserView, VerifyReportView,
+    CheckEvent, ConnectForm, ConnectionView, OAuthForm, OAuthRedirectView, SubdomainView, UserView,
+    VerifyReportView,
 };
 use crate::error::{Code, CommandError};
 use crate::state::AppState;
@@ -98,6 +100,27 @@ pub async fn sign_in_with_zendesk(
         state.connection_changed().await;
     }
     Ok(VerifyReportView::new(&report, state.clock.now()))
+}
+
+/// The redirect URL to register in the OAuth client, as the next browser sign-in will use it.
+#[tauri::command(async)]
+#[instrument(skip(state), err(Debug))]
+pub async fn oauth_redirect(state: State<'_, AppState>) -> Result<OAuthRedirectView, CommandError> {
+    let store = state.profile.store().clone();
+    blocking(move || oauth::redirect(&store).map(|r| OAuthRedirectView::from(&r))).await
+}
+
+/// Saves the sign-in's redirect port (`oauth-redirect-port`) once the core has checked it; `invalid_input` says
+/// what is wrong with it. Returns the redirect it makes, whose URL the admin registers.
+#[tauri::command(async)]
+#[instrument(skip(state), err(Debug))]
+pub async fn set_oauth_redirect_port(
+    state: State<'_, AppState>,
+    port: String,
+) -> Result<OAuthRedirectView, CommandError> {
+    let store = state.profile.store().clone();
+    blocking(move || oauth::set_redirect_port(&store, &port).map(|r| OAuthRedirectView::from(&r)))
+        .await
 }
 
 /// The Cancel button next to "Waiting for you to approve in the browser…".

@@ -27,6 +27,8 @@ pub fn register(builder: Builder<Wry>) -> Result<Builder<Wry>, String> {
             connect::verify_and_save,
             connect::sign_in_with_zendesk,
             connect::cancel_sign_in,
+            connect::oauth_redirect,
+            connect::set_oauth_redirect_port,
             connect::start_demo,
             fields::fields_overview,
             fields::map_field,

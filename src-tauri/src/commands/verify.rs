@@ -24,7 +24,7 @@ pub async fn verify_now(
     rep: RepChoice,
     on_event: Channel<VerifyEventView>,
 ) -> Result<VerificationView, CommandError> {
-    let options = verify::console_options(&state.profile, rep.replier()?)?;
+    let options = verify::console_options(&state.profile, rep.replier()?, state.host.sessions())?;
     let send = |event: &verify::VerifyEvent| drop(on_event.send(VerifyEventView::from(event)));
     let report = verify::run(&state.profile, &state.clock, options, send).await?;
     Ok(VerificationView::from(&report))

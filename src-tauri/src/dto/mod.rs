@@ -292,6 +292,7 @@ impl From<OAuthForm> for OAuthConnectInput {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CheckEvent {
     id: &'static str,
     label: &'static str,
@@ -299,6 +300,8 @@ pub struct CheckEvent {
     detail: String,
     cause: Option<String>,
     fix: Option<String>,
+    /// The sign-in's redirect port another program holds, when that is why the check failed.
+    redirect_port_taken: Option<u16>,
 }
 
 impl From<&Check> for CheckEvent {
@@ -310,6 +313,24 @@ impl From<&Check> for CheckEvent {
             detail: check.detail.clone(),
             cause: check.cause.clone(),
             fix: check.fix.clone(),
+            redirect_port_taken: check.redirect_port_taken,
+        }
+    }
+}
+
+/// The browser sign-in's redirect: its port and the URL to register in the OAuth client (`None` for port 0).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthRedirectView {
+    port: u16,
+    url: Option<String>,
+}
+
+impl From<&handoff::oauth::Redirect> for OAuthRedirectView {
+    fn from(redirect: &handoff::oauth::Redirect) -> Self {
+        OAuthRedirectView {
+            port: redirect.port,
+            url: redirect.url.clone(),
         }
     }
 }

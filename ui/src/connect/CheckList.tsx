@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
 import { Spinner } from '@zendeskgarden/react-loaders';
@@ -24,8 +25,20 @@ const STATUS_TEXT: Record<CheckStatus, string> = {
   skipped: 'Skipped',
 };
 
-/** The checks of one "Verify & Save" run, each with its status icon, detail, and for problems the cause and fix. */
-export function CheckList({ checks, finished }: { checks: readonly CheckEvent[]; finished: boolean }) {
+/**
+ * The checks of one "Verify & Save" run, each with its status icon, detail, and for problems the cause and fix.
+ * `fixFor` may answer a check's fix in the window's own terms (a button where the app's text names a command);
+ * `null` keeps the app's text.
+ */
+export function CheckList({
+  checks,
+  finished,
+  fixFor,
+}: {
+  checks: readonly CheckEvent[];
+  finished: boolean;
+  fixFor?: (check: CheckEvent) => ReactNode;
+}) {
   return (
     <List aria-label="Connection checks" aria-live="polite">
       {checks.map((check) => (
@@ -44,8 +57,8 @@ export function CheckList({ checks, finished }: { checks: readonly CheckEvent[];
               </Explanation>
             )}
             {check.fix !== null && (
-              <Explanation>
-                <strong>Fix:</strong> <Prose text={check.fix} />
+              <Explanation data-testid={`fix-${check.id}`}>
+                <strong>Fix:</strong> {fixFor?.(check) ?? <Prose text={check.fix} />}
               </Explanation>
             )}
           </Body>

@@ -21,6 +21,7 @@ import { renderApp } from '../test/render';
 import { scrolledIntoView } from '../test/setup';
 
 const NORMALIZED = { subdomain: 'acme', host: 'acme.zendesk.com' };
+const REDIRECT = { port: 8751, url: 'http://127.0.0.1:8751/oauth/callback' };
 
 /** A fresh install: nothing saved, subdomains normalize, the agent exists. Tests override what they exercise. */
 function freshInstall(overrides: Record<string, CommandHandler> = {}) {
@@ -28,6 +29,7 @@ function freshInstall(overrides: Record<string, CommandHandler> = {}) {
     get_connection: () => null,
     normalize_subdomain: () => NORMALIZED,
     lookup_agent: () => AGENT,
+    oauth_redirect: () => REDIRECT,
     ...overrides,
   });
 }
@@ -603,5 +605,130 @@ describe('OAuth sign-in', () => {
 
     const alert = (await screen.findByText('No Secret Service on the session bus')).closest('[role="alert"]');
     expect(alert?.textContent).toContain('The system keychain is not available');
+  });
+});
+
+describe('OAuth redirect URL', () => {
+  it('shows the exact URL to register, with its port, and copies it through the app', async () => {
+    const spy = freshInstall({ copy_text: () => null });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+
+    const block = await screen.findByTestId('connect-oauth-redirect');
+    expect(block.textContent).toContain('Redirect URL to register in your OAuth client');
+    expect((await screen.findByTestId('connect-oauth-redirect-url')).textContent).toBe(
+      'http://127.0.0.1:8751/oauth/callback',
+    );
+    // The URL comes before the client's identifier: it is registered when the client is made.
+    const clientId = screen.getByTestId('connect-oauth-client-id');
+    expect(block.compareDocumentPosition(clientId) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+
+    await user.click(screen.getByTestId('connect-oauth-redirect-copy'));
+
+    expect(callsOf(spy, 'copy_text')).toEqual([{ text: 'http://127.0.0.1:8751/oauth/callback' }]);
+    expect((await screen.findByTestId('connect-oauth-redirect-message')).textContent).toBe('Copied.');
+  });
+
+  it('changes the port through the app, shows the new URL, and says why a port is refused', async () => {
+    const spy = freshInstall({
+      set_oauth_redirect_port: (args) =>
+        args.port === '80'
+          ? fail('invalid_input', 'oauth-redirect-port: 80 is below 1024, which only administrators may listen on')
+          : { port: Number(args.port), url: `http://127.0.0.1:${String(args.port)}/oauth/callback` },
+      sign_in_with_zendesk: () => ({ saved: false, checks: [], connection: null }),
+    });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+    await user.click(await screen.findByTestId('connect-oauth-redirect-change'));
+
+    const port = screen.getByTestId<HTMLInputElement>('connect-oauth-redirect-port');
+    expect(port.value).toBe('8751');
+    expect(document.activeElement).toBe(port);
+    await user.clear(port);
+    await user.type(port, '80{Enter}');
+
+    const refused = await screen.findByTestId('connect-oauth-redirect-message');
+    expect(refused.getAttribute('role')).toBe('alert');
+    expect(refused.textContent).toContain('80 is below 1024');
+    // Enter saved the port; it did not submit the sign-in around it.
+    expect(callsOf(spy, 'sign_in_with_zendesk')).toEqual([]);
+    expect(screen.getByTestId('connect-oauth-redirect-url').textContent).toBe('http://127.0.0.1:8751/oauth/callback');
+
+    await user.clear(port);
+    await user.type(port, '8790');
+    await user.click(screen.getByTestId('connect-oauth-redirect-save'));
+
+    await waitFor(() => {
+      expect(screen.getByTestId('connect-oauth-redirect-url').textContent).toBe('http://127.0.0.1:8790/oauth/callback');
+    });
+    expect(screen.queryByTestId('connect-oauth-redirect-port')).toBeNull();
+    expect(screen.getByTestId('connect-oauth-redirect-message').textContent).toContain(
+      'register this new URL in your OAuth client',
+    );
+    expect(callsOf(spy, 'set_oauth_redirect_port')).toEqual([{ port: '80' }, { port: '8790' }]);
+  });
+
+  it('with port 0 says any free port is used and offers nothing to copy', async () => {
+    freshInstall({ oauth_redirect: () => ({ port: 0, url: null }) });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+
+    expect((await screen.findByTestId('connect-oauth-redirect-url')).textContent).toBe(
+      'http://127.0.0.1:<any free port>/oauth/callback',
+    );
+    expect(screen.getByTestId('connect-oauth-redirect').textContent).toContain('must accept any port on 127.0.0.1');
+    expect(screen.queryByTestId('connect-oauth-redirect-copy')).toBeNull();
+  });
+
+  it('when the port is taken, the fix opens the port field instead of naming a command', async () => {
+    const taken: CheckEvent = {
+      ...check('authorization', 'Zendesk granted access', 'failed', 'Port 8751 is in use by another program'),
+      cause:
+        'Another program already listens on 127.0.0.1:8751, the port of the redirect URL (http://127.0.0.1:8751/oauth/callback), so the sign-in cannot receive Zendesk\'s answer there.',
+      fix: 'Close the program that listens on 127.0.0.1:8751, or pick another port: `handoff config set oauth-redirect-port N`, then register it and sign in again.',
+      redirectPortTaken: 8751,
+    };
+    freshInstall({
+      sign_in_with_zendesk: () => ({ saved: false, checks: [...OAUTH_PASSED.slice(0, 2), taken], connection: null }),
+    });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+    await fillOAuth(user, {});
+    await user.click(screen.getByTestId('connect-oauth-submit'));
+
+    const failed = await screen.findByTestId('check-authorization');
+    expect(failed.textContent).toContain('Port 8751 is in use by another program');
+    const fix = screen.getByTestId('fix-authorization');
+    expect(fix.textContent).toContain('Close the program that listens on 127.0.0.1:8751, or choose another port');
+    expect(fix.textContent).not.toContain('handoff config set');
+    expect(await screen.findByTestId('connect-not-saved')).toBeDefined();
+
+    await user.click(screen.getByTestId('connect-oauth-port-taken-change'));
+
+    const port = screen.getByTestId<HTMLInputElement>('connect-oauth-redirect-port');
+    expect(port.value).toBe('8751');
+    expect(document.activeElement).toBe(port);
+    // The check is below the form: the whole redirect group comes into view, not only the field.
+    expect(scrolledIntoView).toContain(screen.getByTestId('connect-oauth-redirect'));
+  });
+
+  it('keeps the port while a sign-in listens on it', async () => {
+    const report = deferred<VerifyReport>();
+    freshInstall({ sign_in_with_zendesk: () => report.promise });
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId('welcome-connect'));
+    await fillOAuth(user, {});
+    await user.click(screen.getByTestId('connect-oauth-submit'));
+
+    const change = await screen.findByTestId('connect-oauth-redirect-change');
+    await waitFor(() => {
+      expect(change.getAttribute('aria-disabled')).toBe('true');
+    });
+    await user.click(change);
+    expect(screen.queryByTestId('connect-oauth-redirect-port')).toBeNull();
+    await act(async () => {
+      report.resolve({ saved: false, checks: [], connection: null });
+      await report.promise;
+    });
   });
 });

@@ -3,7 +3,7 @@ import styled from 'styled-components';
 import { Button } from '@zendeskgarden/react-buttons';
 import { Field, Input, type IInputProps } from '@zendeskgarden/react-forms';
 import { Dots } from '@zendeskgarden/react-loaders';
-import type { ConnectionView } from '../api';
+import type { CheckEvent, ConnectionView } from '../api';
 import type { CheckRun } from './checkRun';
 import { CheckList } from './CheckList';
 import type { BoundField, FormFields } from './formFields';
@@ -224,10 +224,10 @@ function SubmitButton({
 }
 
 /** The run's checks once there are any, and how it ended when it did not connect. */
-export function RunReport({ run }: { run: CheckRun }) {
+export function RunReport({ run, fixFor }: { run: CheckRun; fixFor?: (check: CheckEvent) => ReactNode }) {
   return (
     <>
-      {run.checks.length > 0 && <CheckList checks={run.checks} finished={!run.running} />}
+      {run.checks.length > 0 && <CheckList checks={run.checks} finished={!run.running} fixFor={fixFor} />}
       <VerifyOutcome outcome={run.outcome} />
     </>
   );

@@ -3,15 +3,17 @@ import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
 import { Button } from '@zendeskgarden/react-buttons';
 import { Spinner } from '@zendeskgarden/react-loaders';
-import { cancelSignIn, signInWithZendesk } from '../api';
+import { cancelSignIn, signInWithZendesk, type CheckEvent } from '../api';
 import { useCheckRun } from './checkRun';
 import { toOAuthForm, validateOAuthFields } from './fields';
+import { RedirectUrl } from './RedirectUrl';
 import { useFormFields } from './formFields';
 import { ConnectFormShell, type ConnectTabProps, Optional, RunReport, TextField } from './FormParts';
 
 /**
- * The OAuth tab: subdomain, the OAuth client's identifier (and secret for a confidential client), the optional
- * Default Agent and base URL, and "Sign in with Zendesk". While the browser is open it says so, with Cancel; then
+ * The OAuth tab: subdomain, the redirect URL to register in the OAuth client (with Copy and Change port), the OAuth
+ * client's identifier (and secret for a confidential client), the optional Default Agent and base URL, and "Sign in
+ * with Zendesk". While the browser is open it says so, with Cancel; then
  * the same checks as "Verify & Save" appear as they run. Calls `onConnected` once the connection is saved.
  */
 export function OAuthSignInForm({ prefill, onConnected }: ConnectTabProps) {
@@ -42,6 +44,25 @@ export function OAuthSignInForm({ prefill, onConnected }: ConnectTabProps) {
     });
   }
 
+  // "Port in use": the fix is the port field above, opened from here, rather than the CLI command the app names.
+  const [portRequest, setPortRequest] = useState(0);
+  const portFix = (check: CheckEvent) =>
+    check.redirectPortTaken === null ? null : (
+      <>
+        Close the program that listens on 127.0.0.1:{check.redirectPortTaken}, or{' '}
+        <Button
+          isLink
+          data-testid="connect-oauth-port-taken-change"
+          onClick={() => {
+            setPortRequest((count) => count + 1);
+          }}
+        >
+          choose another port
+        </Button>{' '}
+        for the redirect URL above, register the new URL in your OAuth client, and sign in again.
+      </>
+    );
+
   const waitingForBrowser =
     run.running && run.checks.some((check) => check.id === 'authorization' && check.status === 'running');
   // The form is taller than the window: the admin must see that the console waits for the browser, and the Cancel.
@@ -65,12 +86,13 @@ export function OAuthSignInForm({ prefill, onConnected }: ConnectTabProps) {
         submitLabel="Sign in with Zendesk"
         busyLabel="Signing in"
       >
+        <RedirectUrl locked={run.running} editRequest={portRequest} />
         <TextField
           label="OAuth client identifier"
           hint={
             <>
-              In Admin Center &gt; Apps and integrations &gt; APIs &gt; OAuth clients, add a client for the console and
-              copy its Identifier. Redirect URL: http://127.0.0.1/oauth/callback.
+              In Admin Center &gt; Apps and integrations &gt; APIs &gt; OAuth clients, add a client for the console with
+              the redirect URL above, then copy its Identifier.
             </>
           }
           data-testid="connect-oauth-client-id"
@@ -106,7 +128,7 @@ export function OAuthSignInForm({ prefill, onConnected }: ConnectTabProps) {
           </Button>
         </Waiting>
       )}
-      <RunReport run={run} />
+      <RunReport run={run} fixFor={portFix} />
     </>
   );
 }

@@ -125,5 +125,5 @@ export const DEMO_CONNECTION: ConnectionView = {
 
 /** A check event with no explanation; override what a test needs. */
 export function check(id: CheckEvent['id'], label: string, status: CheckEvent['status'], detail = ''): CheckEvent {
-  return { id, label, status, detail, cause: null, fix: null };
+  return { id, label, status, detail, cause: null, fix: null, redirectPortTaken: null };
 }

@@ -244,6 +244,9 @@ pub struct Check {
     /// Set while a running check waits to retry a call (the detail then says why and for how long), so a
     /// printer can show it as a line under the check rather than as the check starting again.
     pub retry: Option<Retry>,
+    /// The sign-in's redirect port, when another program holding it is why the check failed: a window can then
+    /// offer to change `oauth-redirect-port` where the admin stands.
+    pub redirect_port_taken: Option<u16>,
 }
 
 /// The detail of a check that has just started.
@@ -258,6 +261,7 @@ impl Check {
             cause: None,
             fix: None,
             retry: None,
+            redirect_port_taken: None,
         }
     }
     /// The check, still running, about to wait for a retry: "Zendesk answered 429 (rate limit), retrying in
@@ -276,6 +280,7 @@ impl Check {
             cause: None,
             fix: None,
             retry: Some(retry),
+            redirect_port_taken: None,
         }
     }
     fn running(id: CheckId) -> Check {
@@ -286,6 +291,7 @@ impl Check {
             cause: None,
             fix: None,
             retry: None,
+            redirect_port_taken: None,
         }
     }
     fn passed(id: CheckId, detail: impl Into<String>) -> Check {
@@ -296,6 +302,7 @@ impl Check {
             cause: None,
             fix: None,
             retry: None,
+            redirect_port_taken: None,
         }
     }
     fn warning(id: CheckId, detail: impl Into<String>, fix: impl Into<String>) -> Check {
@@ -306,6 +313,7 @@ impl Check {
             cause: None,
             fix: Some(fix.into()),
             retry: None,
+            redirect_port_taken: None,
         }
     }
     fn failed(
@@ -321,6 +329,7 @@ impl Check {
             cause: Some(cause.into()),
             fix: Some(fix.into()),
             retry: None,
+            redirect_port_taken: None,
         }
     }
     fn skipped(id: CheckId, detail: impl Into<String>) -> Check {
@@ -331,6 +340,7 @@ impl Check {
             cause: None,
             fix: None,
             retry: None,
+            redirect_port_taken: None,
         }
     }
 }

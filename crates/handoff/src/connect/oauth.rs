@@ -251,9 +251,9 @@ async fn authorize<F: FnMut(&Check)>(
             let loopback = match Loopback::bind(redirect_port).await {
                 Ok(loopback) => loopback,
                 Err(BindError::PortTaken { port }) => {
-                    return Ok(Err(Check::failed(
+                    let mut check = Check::failed(
                         CheckId::Authorization,
-                        format!("Port {port} is in use: the sign-in cannot receive Zendesk's answer"),
+                        format!("Port {port} is in use by another program"),
                         sentence(&BindError::PortTaken { port }.to_string()),
                         format!(
                             "Close the program that listens on 127.0.0.1:{port}, or pick another port: `handoff \
@@ -261,7 +261,9 @@ async fn authorize<F: FnMut(&Check)>(
                              in the OAuth client (Admin Center > Apps and integrations > APIs > OAuth clients) \
                              and sign in again."
                         ),
-                    )))
+                    );
+                    check.redirect_port_taken = Some(port);
+                    return Ok(Err(check));
                 }
                 Err(error) => {
                     return Ok(Err(Check::failed(

@@ -375,10 +375,7 @@ impl Worker {
                 let next = now
                     .checked_add(jiff::SignedDuration::try_from(wait).unwrap_or_default())
                     .unwrap_or(now);
-                let reason = format!(
-                    "{reason}; next try at {}",
-                    next.strftime("%Y-%m-%dT%H:%M:%SZ")
-                );
+                let reason = format!("{reason}; next try at {}", crate::message::moment_of(next));
                 tracing::info!(session = %session.id, %reason, "handoff waits");
                 let (store, job) = (self.store.clone(), job.clone());
                 store

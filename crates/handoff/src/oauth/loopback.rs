@@ -40,10 +40,11 @@ pub fn redirect_url(port: u16) -> Option<String> {
 /// Why the sign-in could not listen for Zendesk's answer.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
+    /// What to do about it depends on where the admin stands (the CLI's `handoff config set
+    /// oauth-redirect-port N`, the Connect screen's port field), so the message says only what happened.
     #[error(
-        "port {port} on 127.0.0.1 is in use by another program, so the sign-in cannot receive Zendesk's answer \
-         there: close that program, or pick another port with `handoff config set oauth-redirect-port N` (then \
-         register http://127.0.0.1:N{CALLBACK_PATH} as a redirect URL of the OAuth client in Admin Center)"
+        "another program already listens on 127.0.0.1:{port}, the port of the redirect URL \
+         (http://127.0.0.1:{port}{CALLBACK_PATH}), so the sign-in cannot receive Zendesk's answer there"
     )]
     PortTaken { port: u16 },
     #[error("listening on 127.0.0.1:{port} failed: {error}")]

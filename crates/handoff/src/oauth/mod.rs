@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::settings::Settings;
+use crate::settings::{SettingKey, Settings, SettingsError};
 use crate::store::{Store, StoreError};
 use serde_json::{json, Value};
 use zendesk::{SecretString, TokenResponse};
@@ -83,8 +83,40 @@ pub const OPTIONAL_SCOPES: &[(&str, &str)] = &[(
 /// browser sign-in listens on. `None` when the port is 0 (any free port; the OAuth client must accept any
 /// loopback port). The Connect screen shows it with a copy button; `handoff connect --oauth` prints it.
 pub fn redirect_url(store: &Store) -> Result<Option<String>, StoreError> {
-    let port = Settings::new(store.clone()).oauth_redirect_port()?;
-    Ok(loopback::redirect_url(port))
+    Ok(redirect(store)?.url)
+}
+
+/// The browser sign-in's redirect: the port it listens on and the URL to register for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// `oauth-redirect-port`: 1024 to 65535, or 0 for a port the system picks at each sign-in.
+    pub port: u16,
+    /// `http://127.0.0.1:<port>/oauth/callback`; `None` for port 0.
+    pub url: Option<String>,
+}
+
+impl Redirect {
+    fn on(port: u16) -> Redirect {
+        Redirect {
+            port,
+            url: loopback::redirect_url(port),
+        }
+    }
+}
+
+/// The redirect the next browser sign-in uses (the Connect screen shows its URL with a copy button).
+pub fn redirect(store: &Store) -> Result<Redirect, StoreError> {
+    Ok(Redirect::on(
+        Settings::new(store.clone()).oauth_redirect_port()?,
+    ))
+}
+
+/// Saves `oauth-redirect-port` (checked first: 1024 to 65535, or 0) and gives the redirect it makes, whose URL
+/// the admin then registers in the OAuth client.
+pub fn set_redirect_port(store: &Store, port: &str) -> Result<Redirect, SettingsError> {
+    let settings = Settings::new(store.clone());
+    settings.set(SettingKey::OAuthRedirectPort, port)?;
+    Ok(Redirect::on(settings.oauth_redirect_port()?))
 }
 
 /// The space-separated `scope` parameter: [`REQUIRED_SCOPES`], then [`OPTIONAL_SCOPES`].

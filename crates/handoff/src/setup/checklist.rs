@@ -22,6 +22,7 @@ use super::{notify, same_secret, spec, Recorded, Scope, SetupError, Target};
 use crate::account::{self, Liveness};
 use crate::clock::Clock;
 use crate::connect::{AuthMethod, Connection};
+use crate::message::moment;
 use crate::oauth::GrantKind;
 use crate::profile::Profile;
 use crate::relay::keys::RelaySecrets;
@@ -1245,7 +1246,7 @@ fn deliveries(observation: &Observation) -> Item {
         let at = i
             .latest_completed_at
             .as_deref()
-            .unwrap_or("an unknown time");
+            .map_or_else(|| "an unknown time".to_owned(), moment);
         format!("{}{code} at {at}", i.status)
     };
     let failures = settled.iter().filter(|i| failed(i)).count();
@@ -1265,11 +1266,13 @@ fn deliveries(observation: &Observation) -> Item {
             item(
                 id,
                 ItemState::Failing,
-                format!(
-                    "the last delivery failed ({}); {failures} of the last {} failed",
-                    describe(latest),
-                    settled.len()
-                ),
+                match settled.len() {
+                    1 => format!("the last delivery failed ({})", describe(latest)),
+                    count => format!(
+                        "the last delivery failed ({}); {failures} of the last {count} failed",
+                        describe(latest)
+                    ),
+                },
                 Some(fix),
             )
         }
@@ -1294,17 +1297,16 @@ fn deliveries(observation: &Observation) -> Item {
         Some(latest) => item(
             id,
             ItemState::Ok,
-            format!(
-                "{} (the newest at {})",
-                match settled.len() {
-                    1 => "the only delivery so far succeeded".to_owned(),
-                    n => format!("the last {n} deliveries succeeded"),
-                },
-                latest
+            {
+                let at = latest
                     .latest_completed_at
                     .as_deref()
-                    .map_or_else(|| "an unknown time".to_owned(), moment)
-            ),
+                    .map_or_else(|| "an unknown time".to_owned(), moment);
+                match settled.len() {
+                    1 => format!("the last delivery succeeded (at {at})"),
+                    count => format!("the last {count} deliveries succeeded (the newest at {at})"),
+                }
+            },
             None,
         ),
     }
@@ -1337,18 +1339,6 @@ fn verification(facts: &Facts<'_>) -> Item {
             ),
             Some(FixAction::Verify),
         ),
-    }
-}
-
-/// A moment as an admin reads it in evidence: to the second, in UTC (`2026-12-03 12:00:24 UTC`); text that is
-/// not a timestamp is shown as it came.
-fn moment(rfc3339: &str) -> String {
-    match rfc3339
-        .parse::<Timestamp>()
-        .and_then(|at| at.round(jiff::Unit::Second))
-    {
-        Ok(at) => at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        Err(_) => rfc3339.to_owned(),
     }
 }
 

@@ -287,6 +287,27 @@ async fn break_it(
     (at, relay)
 }
 
+/// `text` holds no raw RFC 3339 time (`2026-12-03T12:28:38Z`): the doctor says times as the checklist does.
+fn assert_readable_times(text: &str) {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    for (index, byte) in bytes.iter().enumerate() {
+        let raw = *byte == b'T'
+            && index >= 10
+            && digits(index - 10..index - 6)
+            && bytes[index - 6] == b'-'
+            && digits(index - 5..index - 3)
+            && bytes[index - 3] == b'-'
+            && digits(index - 2..index)
+            && digits(index + 1..index + 3);
+        assert!(!raw, "a raw timestamp in {text:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_healthy_setup_finds_nothing_and_every_symptom_runs_its_probes() {
     let (rig, _relay) = healthy(Seed::Minimal).await;
@@ -338,6 +359,24 @@ async fn a_healthy_setup_finds_nothing_and_every_symptom_runs_its_probes() {
         }
     }
     assert!(!report.found());
+    // Times read as the checklist says them (`2026-12-03 12:28:38 UTC`), never as raw RFC 3339.
+    let evidence: Vec<&str> = report
+        .findings
+        .iter()
+        .flat_map(|f| f.probes.iter().map(|p| p.evidence.as_str()))
+        .collect();
+    for text in &evidence {
+        assert_readable_times(text);
+        assert!(
+            !text.contains(" 1 deliveries"),
+            "one delivery is said as one: {text}"
+        );
+    }
+    let called = evidence
+        .iter()
+        .find(|text| text.starts_with("the trigger last called the webhook at "))
+        .unwrap_or_else(|| panic!("the invocation log is read: {evidence:#?}"));
+    assert!(called.contains(" UTC (success)"), "{called}");
     // The checklist's reads serve every symptom: users/me, the objects, the invocations, the probe.
     assert!(report.zendesk_requests <= 8, "{}", report.zendesk_requests);
 }
@@ -471,6 +510,12 @@ async fn each_broken_thing_is_the_cause_its_symptom_names() {
             diagnosis.cause
         );
         assert!(!diagnosis.fix.is_empty(), "{:?}: a fix", row.broken);
+        for text in [&diagnosis.cause, &diagnosis.fix]
+            .into_iter()
+            .chain(finding.probes.iter().map(|p| &p.evidence))
+        {
+            assert_readable_times(text);
+        }
         assert_eq!(
             diagnosis.action.as_str(),
             row.action,

@@ -247,3 +247,74 @@ async fn the_console_hosts_the_relay_and_a_reps_reply_reaches_the_session() {
     assert_eq!(healthz(&address).await, None);
     stopped_by_admin.stop().await;
 }
+
+/// The console's Verify through what it hosts: the relay already runs and the console's own handoff worker
+/// works the queue, so the verification queues its handoff through the console's sessions API, whose wake starts
+/// that worker at once: the handoff step is the ticket's create, not a wait for the worker's next look at the
+/// queue (up to a second).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_consoles_verify_wakes_its_handoff_worker() {
+    use handoff::verify::{self, Replier, StepId};
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let profile = profile(&dir);
+    let _demo = handoff::demo::start(&profile, jiff::Timestamp::now(), |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("sandbox: {e}"));
+    Settings::new(profile.store().clone())
+        .set(
+            SettingKey::ListenAddress,
+            &format!("127.0.0.1:{}", free_port()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let clock = Clock::system();
+    let host = Host::new(profile.clone(), clock.clone());
+    assert_eq!(
+        host.connection_changed()
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        QueueWork::Here
+    );
+    setup::run(
+        &profile,
+        &clock,
+        SetupOptions {
+            dry_run: false,
+            scope: Scope::All,
+        },
+        |_| {},
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    // Several runs: without the wake, each handoff would wait a random part of the worker's 1 s poll.
+    let mut handoffs = Vec::new();
+    for _ in 0..3 {
+        let options = verify::console_options(&profile, Replier::Auto, host.sessions())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let report = verify::run(&profile, &clock, options, |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.passed, "{:#?}", report.steps);
+        assert!(
+            report
+                .relay
+                .as_ref()
+                .is_some_and(|relay| !matches!(relay, verify::RelayUse::Hosted { .. })),
+            "the console's own relay received the webhook: {:?}",
+            report.relay
+        );
+        let step = report
+            .steps
+            .iter()
+            .find(|s| s.id == StepId::Handoff)
+            .and_then(|s| s.duration)
+            .unwrap_or_else(|| panic!("a timed handoff step: {:#?}", report.steps));
+        handoffs.push(step);
+    }
+    assert!(
+        handoffs.iter().all(|d| *d < Duration::from_millis(500)),
+        "each handoff is the create's round trip, not a wait for the worker's poll: {handoffs:?}"
+    );
+    host.stop().await;
+}

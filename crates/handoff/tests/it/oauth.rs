@@ -956,6 +956,32 @@ async fn the_redirect_port_is_the_setting_and_a_taken_port_says_how_to_change_it
         "by default, the URL to register is on port 8751"
     );
 
+    // The Connect screen's port field: checked by the core, and the redirect it makes given back.
+    let changed = handoff::oauth::set_redirect_port(profile.store(), " 9123 ")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(changed.port, 9123);
+    assert_eq!(
+        changed.url.as_deref(),
+        Some("http://127.0.0.1:9123/oauth/callback")
+    );
+    let refused = handoff::oauth::set_redirect_port(profile.store(), "80")
+        .map(|r| r.port)
+        .map_err(|e| e.to_string());
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|why| why.contains("below 1024") && why.contains("8751")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        handoff::oauth::redirect(profile.store()).unwrap_or_else(|e| panic!("{e}")),
+        changed,
+        "a refused value leaves the last saved one"
+    );
+    let any =
+        handoff::oauth::set_redirect_port(profile.store(), "0").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((any.port, any.url), (0, None));
+
     // The setting is honoured: the URL the browser opens and the one the listener serves.
     let port = free_port();
     let settings = Settings::new(profile.store().clone());
@@ -1000,6 +1026,11 @@ async fn the_redirect_port_is_the_setting_and_a_taken_port_says_how_to_change_it
         .find(|c| c.id == CheckId::Authorization)
         .unwrap_or_else(|| panic!("{:#?}", report.checks));
     assert_eq!(check.status, CheckStatus::Failed, "{check:?}");
+    assert_eq!(
+        check.redirect_port_taken,
+        Some(taken),
+        "a window can offer to change the port"
+    );
     let said = format!(
         "{} {} {}",
         check.detail,
