@@ -1,18 +1,11 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Button } from '@zendeskgarden/react-buttons';
 import { Field, Input } from '@zendeskgarden/react-forms';
-import { Dots } from '@zendeskgarden/react-loaders';
-import { CommandError, findAgent, setDefaultAgent, type AgentView, type UserView } from '../api';
+import { CommandError, setDefaultAgent, type UserView } from '../api';
+import { AgentLookupMessage, useAgentLookup } from '../shell/agentLookup';
 import { Row } from './SettingField';
 
-/** How long typing must pause before the agent is looked up: each lookup is a Zendesk API call. */
-export const AGENT_LOOKUP_DEBOUNCE_MS = 400;
-
-type Lookup =
-  | { state: 'none' }
-  | { state: 'looking' }
-  | { state: 'found'; agent: AgentView }
-  | { state: 'failed'; message: string };
+export { AGENT_LOOKUP_DEBOUNCE_MS } from '../shell/agentLookup';
 
 /**
  * The default agent new tickets are assigned to: the one set now, an ID field whose name is looked up as it is typed
@@ -21,33 +14,10 @@ type Lookup =
  */
 export function DefaultAgent({ current, onChanged }: { current: UserView | null; onChanged: () => void }) {
   const [value, setValue] = useState('');
-  const [lookup, setLookup] = useState<Lookup>({ state: 'none' });
   const [message, setMessage] = useState<{ kind: 'error' | 'saved'; text: string } | null>(null);
   const [saving, setSaving] = useState(false);
 
-  useEffect(() => {
-    const id = value.trim();
-    if (!/^\d+$/.test(id)) {
-      setLookup({ state: 'none' });
-      return undefined;
-    }
-    let live = true;
-    setLookup({ state: 'looking' });
-    const timer = setTimeout(() => {
-      findAgent(id).then(
-        (agent) => {
-          if (live) setLookup({ state: 'found', agent });
-        },
-        (raw: unknown) => {
-          if (live) setLookup({ state: 'failed', message: CommandError.from(raw).message });
-        },
-      );
-    }, AGENT_LOOKUP_DEBOUNCE_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [value]);
+  const lookup = useAgentLookup(value);
 
   async function apply(agentId: string) {
     if (saving) {
@@ -128,38 +98,13 @@ export function DefaultAgent({ current, onChanged }: { current: UserView | null;
             {message.text}
           </Field.Message>
         ) : (
-          <LookupMessage lookup={lookup} />
+          <AgentLookupMessage
+            lookup={lookup}
+            refusal={(agent) => agent.notAssignable}
+            testId="settings-default-agent-name"
+          />
         )}
       </Field>
     </form>
   );
-}
-
-function LookupMessage({ lookup }: { lookup: Lookup }) {
-  switch (lookup.state) {
-    case 'none':
-      return null;
-    case 'looking':
-      return (
-        <Field.Message role="status">
-          Looking up the agent <Dots delayMS={0} />
-        </Field.Message>
-      );
-    case 'found':
-      return lookup.agent.notAssignable === null ? (
-        <Field.Message validation="success" role="status" data-testid="settings-default-agent-name">
-          {lookup.agent.user.name} ({lookup.agent.user.role})
-        </Field.Message>
-      ) : (
-        <Field.Message validation="warning" data-testid="settings-default-agent-name">
-          {lookup.agent.notAssignable}
-        </Field.Message>
-      );
-    case 'failed':
-      return (
-        <Field.Message validation="error" data-testid="settings-default-agent-name">
-          {lookup.message}
-        </Field.Message>
-      );
-  }
 }

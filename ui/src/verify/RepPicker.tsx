@@ -1,24 +1,16 @@
-import { useEffect, useState } from 'react';
 import styled from 'styled-components';
 import { getColor } from '@zendeskgarden/react-theming';
 import { Field, Fieldset, Input, Radio } from '@zendeskgarden/react-forms';
-import { Dots } from '@zendeskgarden/react-loaders';
-import { CommandError, findAgent, type AgentView, type UserView } from '../api';
+import type { UserView } from '../api';
+import { AgentLookupMessage, useAgentLookup, type AgentLookup } from '../shell/agentLookup';
 
-/** How long typing must pause before the agent is looked up: each lookup is a Zendesk API call. */
-export const REP_LOOKUP_DEBOUNCE_MS = 400;
+export { AGENT_LOOKUP_DEBOUNCE_MS as REP_LOOKUP_DEBOUNCE_MS } from '../shell/agentLookup';
 
 /** Who replies during the verification, as the picker holds it (the ID as typed). */
 export interface RepPick {
   kind: 'auto' | 'agent' | 'manual';
   agentId: string;
 }
-
-type Lookup =
-  | { state: 'none' }
-  | { state: 'looking' }
-  | { state: 'found'; agent: AgentView }
-  | { state: 'failed'; message: string };
 
 /**
  * The rep who replies in Zendesk: the default agent (else the first active full agent), a specific agent by ID with
@@ -122,36 +114,7 @@ export function RepPicker({
   );
 }
 
-/** The agent's name as the ID is typed (debounced), or why there is none. */
-function useAgentLookup(agentId: string): Lookup {
-  const [lookup, setLookup] = useState<Lookup>({ state: 'none' });
-  useEffect(() => {
-    const id = agentId.trim();
-    if (!/^\d+$/.test(id)) {
-      setLookup({ state: 'none' });
-      return undefined;
-    }
-    let current = true;
-    setLookup({ state: 'looking' });
-    const timer = setTimeout(() => {
-      findAgent(id).then(
-        (agent) => {
-          if (current) setLookup({ state: 'found', agent });
-        },
-        (raw: unknown) => {
-          if (current) setLookup({ state: 'failed', message: CommandError.from(raw).message });
-        },
-      );
-    }, REP_LOOKUP_DEBOUNCE_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [agentId]);
-  return lookup;
-}
-
-function LookupMessage({ lookup, error }: { lookup: Lookup; error: string | null }) {
+function LookupMessage({ lookup, error }: { lookup: AgentLookup; error: string | null }) {
   if (error !== null) {
     return (
       <Field.Message validation="error" data-testid="verify-rep-name">
@@ -159,32 +122,9 @@ function LookupMessage({ lookup, error }: { lookup: Lookup; error: string | null
       </Field.Message>
     );
   }
-  switch (lookup.state) {
-    case 'none':
-      return null;
-    case 'looking':
-      return (
-        <Field.Message role="status">
-          Looking up the agent <Dots delayMS={0} />
-        </Field.Message>
-      );
-    case 'found':
-      return lookup.agent.cannotReply === null ? (
-        <Field.Message validation="success" role="status" data-testid="verify-rep-name">
-          {lookup.agent.user.name} ({lookup.agent.user.role})
-        </Field.Message>
-      ) : (
-        <Field.Message validation="warning" data-testid="verify-rep-name">
-          {lookup.agent.cannotReply}
-        </Field.Message>
-      );
-    case 'failed':
-      return (
-        <Field.Message validation="error" data-testid="verify-rep-name">
-          {lookup.message}
-        </Field.Message>
-      );
-  }
+  return (
+    <AgentLookupMessage lookup={lookup} refusal={(agent) => agent.cannotReply} testId="verify-rep-name" />
+  );
 }
 
 const Picker = styled.div`

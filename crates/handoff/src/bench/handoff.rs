@@ -11,50 +11,11 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use zendesk_sim::{Plan, SimConfig};
 
-use super::{percentile, round2};
-use crate::clock::Clock;
-use crate::connect::{self, ConnectInput, ConnectOptions};
+use super::{fail, forget_profile, percentile, round2, BenchError};
 use crate::handoff::{SessionLinks, Worker};
-use crate::profile::Profile;
 use crate::session::{
     Channel, HandoffRequest, Mode, NewContact, NewSession, NewTurn, Role, SessionId, Sessions,
 };
-
-/// Why a benchmark could not run.
-#[derive(Debug, thiserror::Error)]
-#[error("the benchmark could not run: {0}")]
-pub struct BenchError(String);
-
-impl BenchError {
-    pub fn new(message: String) -> BenchError {
-        BenchError(message)
-    }
-}
-
-/// Removes a benchmark's throwaway profile and its keychain entries.
-pub async fn forget_profile(dir: &std::path::Path, secret_store: crate::keychain::SecretStoreKind) {
-    if let Ok(profile) = Profile::open(dir, secret_store) {
-        if let Ok(keychain) = profile.keychain() {
-            use crate::keychain::SecretName;
-            for name in SecretName::CREDENTIALS {
-                let _ = keychain.delete(name).await;
-            }
-            for name in [
-                SecretName::SessionLinkKey,
-                SecretName::UrlKeys,
-                SecretName::WebhookSigningSecret,
-                SecretName::OutboundSigningSecret,
-            ] {
-                let _ = keychain.delete(name).await;
-            }
-        }
-    }
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-fn fail(what: &str) -> impl Fn(&dyn std::fmt::Display) -> BenchError + '_ {
-    move |error| BenchError(format!("{what}: {error}"))
-}
 
 const SEQUENTIAL: usize = 30;
 const CONCURRENT: usize = 200;
@@ -72,21 +33,10 @@ pub async fn run(
         ..SimConfig::default()
     })
     .await
-    .map_err(|e| fail("the simulator did not start")(&e))?;
+    .map_err(|e| fail("the simulator did not start", e))?;
     let dir = std::env::temp_dir().join(format!("handoff-bench-{}", ulid::Ulid::new()));
     let outcome = measure(&sim, &dir, secret_store, &token, latency).await;
-    if let Ok(profile) = Profile::open(&dir, secret_store) {
-        // The throwaway profile's secrets go with it.
-        if let Ok(keychain) = profile.keychain() {
-            for name in crate::keychain::SecretName::CREDENTIALS {
-                let _ = keychain.delete(name).await;
-            }
-            let _ = keychain
-                .delete(crate::keychain::SecretName::SessionLinkKey)
-                .await;
-        }
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    forget_profile(&dir, secret_store).await;
     outcome
 }
 
@@ -97,44 +47,22 @@ async fn measure(
     token: &str,
     latency: Duration,
 ) -> Result<Value, BenchError> {
-    let profile = Profile::open(dir, secret_store).map_err(|e| fail("the data folder")(&e))?;
-    let clock = Clock::system();
-    let report = connect::verify_and_save(
-        &profile,
-        ConnectInput {
-            subdomain: sim.sim.subdomain().to_owned(),
-            email: sim.sim.admin().email,
-            token: zendesk::SecretString::from(token),
-            default_agent_id: None,
-            base_url: Some(sim.base_url.clone()),
-        },
-        ConnectOptions::default(),
-        clock.now(),
-        |_| {},
-    )
-    .await
-    .map_err(|e| fail("connecting to the simulator")(&e))?;
-    if !report.saved() {
-        return Err(BenchError(format!(
-            "the simulator's admin did not pass Verify & Save ({})",
-            report.failures()
-        )));
-    }
+    let (profile, clock) = super::connect_throwaway(sim, dir, secret_store, token).await?;
     let account = crate::account::open(&profile, &clock)
         .await
-        .map_err(|e| fail("opening the account")(&e))?
-        .ok_or_else(|| BenchError("not connected".into()))?;
-    let keychain = profile.keychain().map_err(|e| fail("the keychain")(&e))?;
+        .map_err(|e| fail("opening the account", e))?
+        .ok_or_else(|| BenchError::new("not connected".into()))?;
+    let keychain = profile.keychain().map_err(|e| fail("the keychain", e))?;
     let links = SessionLinks::open(&keychain)
         .await
-        .map_err(|e| fail("the link key")(&e))?;
+        .map_err(|e| fail("the link key", e))?;
     let worker = Worker::new(
         profile.store().clone(),
         clock.clone(),
         account.client.clone(),
         links,
     )
-    .map_err(|e| fail("the worker")(&e))?;
+    .map_err(|e| fail("the worker", e))?;
     let sessions = Sessions::new(profile.store().clone(), clock.clone()).with_wake(worker.wake());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = std::sync::Arc::new(worker);
@@ -181,19 +109,19 @@ async fn measure(
     let wait = |id: SessionId| sessions.wait_for_ticket(id, Duration::from_secs(60));
 
     // Calls: a new contact, then the same contact returning.
-    let first = new_session("bench-new@example.com".into()).map_err(|e| fail("a session")(&e))?;
+    let first = new_session("bench-new@example.com".into()).map_err(|e| fail("a session", e))?;
     let before = calls();
-    hand_off(first.id, "h").map_err(|e| fail("a handoff")(&e))?;
-    let done = wait(first.id).await.map_err(|e| fail("waiting")(&e))?;
+    hand_off(first.id, "h").map_err(|e| fail("a handoff", e))?;
+    let done = wait(first.id).await.map_err(|e| fail("waiting", e))?;
     let ticket_id = done
         .ticket_id
-        .ok_or_else(|| BenchError(format!("no ticket: {:?}", done.state)))?;
+        .ok_or_else(|| BenchError::new(format!("no ticket: {:?}", done.state)))?;
     let calls_new_contact = calls() - before;
     let returning =
-        new_session("bench-new@example.com".into()).map_err(|e| fail("a session")(&e))?;
+        new_session("bench-new@example.com".into()).map_err(|e| fail("a session", e))?;
     let before = calls();
-    hand_off(returning.id, "h").map_err(|e| fail("a handoff")(&e))?;
-    wait(returning.id).await.map_err(|e| fail("waiting")(&e))?;
+    hand_off(returning.id, "h").map_err(|e| fail("a handoff", e))?;
+    wait(returning.id).await.map_err(|e| fail("waiting", e))?;
     let calls_returning_contact = calls() - before;
 
     // The simulated round trip, measured as the handoffs are: a direct call through the same client.
@@ -204,7 +132,7 @@ async fn measure(
             .client
             .show_ticket(ticket_id)
             .await
-            .map_err(|e| fail("a round trip")(&e))?;
+            .map_err(|e| fail("a round trip", e))?;
         rtts.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     let rtt_ms = percentile(&rtts, 50.0);
@@ -212,12 +140,12 @@ async fn measure(
     let mut latencies = Vec::new();
     for n in 0..SEQUENTIAL {
         let session =
-            new_session(format!("bench-seq-{n}@example.com")).map_err(|e| fail("a session")(&e))?;
+            new_session(format!("bench-seq-{n}@example.com")).map_err(|e| fail("a session", e))?;
         let started = Instant::now();
-        hand_off(session.id, "h").map_err(|e| fail("a handoff")(&e))?;
-        let status = wait(session.id).await.map_err(|e| fail("waiting")(&e))?;
+        hand_off(session.id, "h").map_err(|e| fail("a handoff", e))?;
+        let status = wait(session.id).await.map_err(|e| fail("waiting", e))?;
         if status.ticket_id.is_none() {
-            return Err(BenchError(format!(
+            return Err(BenchError::new(format!(
                 "a handoff did not complete: {:?}",
                 status.state
             )));
@@ -229,17 +157,17 @@ async fn measure(
     for n in 0..CONCURRENT {
         burst.push(
             new_session(format!("bench-burst-{n}@example.com"))
-                .map_err(|e| fail("a session")(&e))?
+                .map_err(|e| fail("a session", e))?
                 .id,
         );
     }
     let burst_before = calls();
     let started = Instant::now();
     for id in &burst {
-        hand_off(*id, "h").map_err(|e| fail("a handoff")(&e))?;
+        hand_off(*id, "h").map_err(|e| fail("a handoff", e))?;
     }
     for id in &burst {
-        wait(*id).await.map_err(|e| fail("waiting")(&e))?;
+        wait(*id).await.map_err(|e| fail("waiting", e))?;
     }
     let burst_secs = started.elapsed().as_secs_f64();
     let burst_calls = calls() - burst_before;

@@ -10,13 +10,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use zendesk_sim::SimConfig;
 
-use super::handoff::BenchError;
+use super::{fail, forget_profile, BenchError};
 use super::{percentile, round2};
 use crate::api::{self, ApiKeys, ApiState};
-use crate::clock::Clock;
-use crate::connect::{self, ConnectInput, ConnectOptions};
 use crate::handoff::SessionLinks;
-use crate::profile::Profile;
 use crate::relay::keys::RelaySecrets;
 use crate::relay::metrics::RelayMetrics;
 use crate::relay::receive::RelayIntake;
@@ -30,10 +27,6 @@ const LOAD_SECONDS: u64 = 3;
 const RATE_PER_SECOND: u64 = 1000;
 const REPLIES: usize = 100;
 
-fn fail(what: &str, error: impl std::fmt::Display) -> BenchError {
-    BenchError::new(format!("{what}: {error}"))
-}
-
 pub async fn run(secret_store: crate::keychain::SecretStoreKind) -> Result<Value, BenchError> {
     let token = ulid::Ulid::new().to_string();
     let sim = zendesk_sim::spawn(SimConfig {
@@ -44,7 +37,7 @@ pub async fn run(secret_store: crate::keychain::SecretStoreKind) -> Result<Value
     .map_err(|e| fail("the simulator did not start", e))?;
     let dir = std::env::temp_dir().join(format!("handoff-bench-relay-{}", ulid::Ulid::new()));
     let outcome = measure(&sim, &dir, secret_store, &token).await;
-    super::handoff::forget_profile(&dir, secret_store).await;
+    forget_profile(&dir, secret_store).await;
     outcome
 }
 
@@ -54,29 +47,7 @@ async fn measure(
     secret_store: crate::keychain::SecretStoreKind,
     token: &str,
 ) -> Result<Value, BenchError> {
-    let profile = Profile::open(dir, secret_store).map_err(|e| fail("the data folder", e))?;
-    let clock = Clock::system();
-    let report = connect::verify_and_save(
-        &profile,
-        ConnectInput {
-            subdomain: sim.sim.subdomain().to_owned(),
-            email: sim.sim.admin().email,
-            token: zendesk::SecretString::from(token),
-            default_agent_id: None,
-            base_url: Some(sim.base_url.clone()),
-        },
-        ConnectOptions::default(),
-        clock.now(),
-        |_| {},
-    )
-    .await
-    .map_err(|e| fail("connecting", e))?;
-    if !report.saved() {
-        return Err(BenchError::new(format!(
-            "the simulator's admin did not pass Verify & Save ({})",
-            report.failures()
-        )));
-    }
+    let (profile, clock) = super::connect_throwaway(sim, dir, secret_store, token).await?;
     let account = crate::account::open(&profile, &clock)
         .await
         .map_err(|e| fail("the account", e))?

@@ -14,11 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use zendesk_sim::{LoggedRequest, Plan, SimConfig};
 
-use super::handoff::{forget_profile, BenchError};
 use super::round2;
-use crate::clock::Clock;
-use crate::connect::{self, ConnectInput, ConnectOptions};
-use crate::profile::Profile;
+use super::{fail, forget_profile, BenchError};
 use crate::settings::{SettingKey, Settings};
 use crate::setup::{self, Scope, SetupOptions};
 use crate::verify::{self, StepId, VerifyOptions};
@@ -28,10 +25,6 @@ use crate::verify::{self, StepId, VerifyOptions};
 pub const SLACK: f64 = 1.2;
 /// The absolute ceiling for a verification at 100 ms a request (SPEC §6's "one click").
 pub const CEILING: Duration = Duration::from_secs(3);
-
-fn fail(what: &str) -> impl Fn(&dyn std::fmt::Display) -> BenchError + '_ {
-    move |error| BenchError::new(format!("{what}: {error}"))
-}
 
 /// Runs the benchmark: `runs` verifications at `latency` a Zendesk request.
 pub async fn run(
@@ -48,7 +41,7 @@ pub async fn run(
         ..SimConfig::default()
     })
     .await
-    .map_err(|e| fail("the simulator did not start")(&e))?;
+    .map_err(|e| fail("the simulator did not start", e))?;
     let dir = std::env::temp_dir().join(format!("handoff-bench-verify-{}", ulid::Ulid::new()));
     let outcome = measure(&sim, &dir, secret_store, &token, latency, runs.max(1)).await;
     forget_profile(&dir, secret_store).await;
@@ -64,35 +57,14 @@ async fn measure(
     latency: Duration,
     runs: usize,
 ) -> Result<Value, BenchError> {
-    let profile = Profile::open(dir, secret_store).map_err(|e| fail("the data folder")(&e))?;
-    let clock = Clock::system();
-    let report = connect::verify_and_save(
-        &profile,
-        ConnectInput {
-            subdomain: sim.sim.subdomain().to_owned(),
-            email: sim.sim.admin().email,
-            token: zendesk::SecretString::from(token),
-            default_agent_id: None,
-            base_url: Some(sim.base_url.clone()),
-        },
-        ConnectOptions::default(),
-        clock.now(),
-        |_| {},
-    )
-    .await
-    .map_err(|e| fail("connecting to the simulator")(&e))?;
-    if !report.saved() {
-        return Err(BenchError::new(
-            "the simulator's admin did not pass Verify & Save".into(),
-        ));
-    }
+    let (profile, clock) = super::connect_throwaway(sim, dir, secret_store, token).await?;
     // The relay each run hosts listens on a free loopback port, which is also the public URL Zendesk posts to.
     let free = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
-        .map_err(|e| fail("finding a free port")(&e))?;
+        .map_err(|e| fail("finding a free port", e))?;
     Settings::new(profile.store().clone())
         .set(SettingKey::PublicUrl, &format!("http://{free}"))
-        .map_err(|e| fail("setting the public URL")(&e))?;
+        .map_err(|e| fail("setting the public URL", e))?;
     setup::run(
         &profile,
         &clock,
@@ -103,7 +75,7 @@ async fn measure(
         |_| {},
     )
     .await
-    .map_err(|e| fail("setting up the webhook and trigger")(&e))?;
+    .map_err(|e| fail("setting up the webhook and trigger", e))?;
 
     let mut walls = Vec::new();
     let mut trips = Vec::new();
@@ -114,7 +86,7 @@ async fn measure(
         let started = Instant::now();
         let report = verify::run(&profile, &clock, VerifyOptions::default(), |_| {})
             .await
-            .map_err(|e| fail("the verification")(&e))?;
+            .map_err(|e| fail("the verification", e))?;
         let wall = started.elapsed();
         if !report.passed {
             let why = report
