@@ -2,6 +2,8 @@
 //! is an HMAC of the session id under the link key, so a session id alone opens nothing; a wrong tag and an
 //! unknown session get the same 404, which says nothing about which.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +18,7 @@ pub struct Tag {
 }
 
 pub async fn session_page(
-    State(api): State<ApiState>,
+    State(api): State<Arc<ApiState>>,
     Path(id): Path<String>,
     Query(tag): Query<Tag>,
 ) -> Response {

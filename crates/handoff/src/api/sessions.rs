@@ -1,6 +1,8 @@
 //! The `/v1` handlers. Each parses its input into the domain's types, runs the domain call on the blocking
 //! pool (the store is synchronous SQLite), and renders the answer.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -24,7 +26,7 @@ const MAX_REQUEST_ID_CHARS: usize = 200;
     security(("api_key" = []))
 )]
 pub async fn create(
-    State(api): State<ApiState>,
+    State(api): State<Arc<ApiState>>,
     ApiJson(body): ApiJson<CreateSessionBody>,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
     let turns = body
@@ -62,7 +64,7 @@ pub struct ListQuery {
     security(("api_key" = []))
 )]
 pub async fn list(
-    State(api): State<ApiState>,
+    State(api): State<Arc<ApiState>>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SessionList>, ApiError> {
     let Query(query) =
@@ -82,7 +84,7 @@ pub async fn list(
     security(("api_key" = []))
 )]
 pub async fn show(
-    State(api): State<ApiState>,
+    State(api): State<Arc<ApiState>>,
     Path(id): Path<String>,
 ) -> Result<Json<SessionView>, ApiError> {
     let id = session_id(&id)?;
@@ -103,7 +105,7 @@ pub async fn show(
     security(("api_key" = []))
 )]
 pub async fn add_turn(
-    State(api): State<ApiState>,
+    State(api): State<Arc<ApiState>>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<TurnBody>,
 ) -> Result<(StatusCode, Json<TurnView>), ApiError> {
@@ -143,7 +145,7 @@ pub async fn add_turn(
     security(("api_key" = []))
 )]
 pub async fn handoff(
-    State(api): State<ApiState>,
+    State(api): State<Arc<ApiState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -224,7 +226,7 @@ pub async fn handoff(
     security(("api_key" = []))
 )]
 pub async fn assist_note(
-    State(api): State<ApiState>,
+    State(api): State<Arc<ApiState>>,
     ApiJson(body): ApiJson<AssistNoteBody>,
 ) -> Result<(StatusCode, Json<AssistNoteView>), ApiError> {
     let Some(zendesk) = api.zendesk.as_ref() else {

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -169,18 +169,22 @@ impl RelayIntake {
 }
 
 /// The webhook endpoint's handler.
-pub async fn receive(
-    State(api): State<ApiState>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn receive(State(api): State<Arc<ApiState>>, request: Request) -> Response {
     let Some(intake) = api.relay.as_ref() else {
         return (
             StatusCode::NOT_FOUND,
             Json(json!({"error": {"code": "not_found", "message": "this server runs no relay"}})),
         )
             .into_response();
+    };
+    // The address and headers are moved out of the request: the `Uri` and `HeaderMap` extractors would clone
+    // them for every delivery. The body is read as the `Bytes` extractor reads it, under the same size limit.
+    let (mut parts, body) = request.into_parts();
+    let uri = std::mem::take(&mut parts.uri);
+    let headers = std::mem::take(&mut parts.headers);
+    let body = match Bytes::from_request(Request::from_parts(parts, body), &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
     };
     let received_at = intake.clock.now();
     let header = |name: &str| {
@@ -261,9 +265,11 @@ pub async fn receive(
             }
             (
                 StatusCode::OK,
-                Json(
-                    json!({"received": true, "delivery": stored.id, "duplicate": stored.duplicate}),
-                ),
+                Json(Received {
+                    received: true,
+                    delivery: stored.id,
+                    duplicate: stored.duplicate,
+                }),
             )
                 .into_response()
         }
@@ -276,6 +282,16 @@ pub async fn receive(
             )
         }
     }
+}
+
+/// The acknowledgement of a stored delivery.
+#[derive(serde::Serialize)]
+struct Received {
+    received: bool,
+    /// The delivery's id in the console.
+    delivery: i64,
+    /// The invocation was stored before; nothing new was queued.
+    duplicate: bool,
 }
 
 async fn refuse(intake: &RelayIntake, delivery: NewDelivery) {
