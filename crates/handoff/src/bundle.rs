@@ -121,7 +121,7 @@ pub async fn write(
                 pretty(&json!({
                     "refreshed_at": report.checklist.refreshed_at.to_string(),
                     "zendesk_requests": report.checklist.zendesk_requests,
-                    "items": report.checklist.items.iter().map(item_json).collect::<Vec<_>>(),
+                    "items": report.checklist.items.iter().map(Item::json).collect::<Vec<_>>(),
                 })),
             ));
             files.push((
@@ -321,16 +321,6 @@ fn zip_files(path: &Path, files: &[(String, Vec<u8>)]) -> Result<(), BundleError
     std::fs::rename(&partial, path).map_err(|e| {
         let _ = std::fs::remove_file(&partial);
         failed(e.to_string())
-    })
-}
-
-fn item_json(item: &Item) -> Value {
-    json!({
-        "id": item.id.as_str(),
-        "label": item.id.label(),
-        "state": item.state.as_str(),
-        "evidence": item.evidence,
-        "fix": item.fix.map(|fix| fix.as_str()),
     })
 }
 

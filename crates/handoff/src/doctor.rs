@@ -937,29 +937,11 @@ fn outbound_probe(reading: &Reading) -> Probe {
     )
 }
 
-/// The setup items the loop needs, root causes first: "no active trigger calls the webhook" follows from a
-/// trigger deactivated or deleted, so it is named only when nothing upstream explains it.
-const SETUP_ORDER: [ItemId; 13] = [
-    ItemId::WebhookExists,
-    ItemId::WebhookActive,
-    ItemId::WebhookEndpoint,
-    ItemId::WebhookMethodFormat,
-    ItemId::SigningSecret,
-    ItemId::TriggerExists,
-    ItemId::TriggerActive,
-    ItemId::TriggerWebhook,
-    ItemId::TriggerConditions,
-    ItemId::TriggerBody,
-    ItemId::TriggerBodyJson,
-    ItemId::RelayReachable,
-    ItemId::WebhookConnected,
-];
-
 /// The first failing setup item the loop needs, or fine.
 fn setup_probe(reading: &Reading) -> Probe {
     const NAME: &str = "setup";
     let needed = || {
-        SETUP_ORDER
+        ItemId::LOOP_SETUP
             .iter()
             .filter_map(|id| reading.checklist.item(*id))
     };

@@ -888,24 +888,12 @@ fn store_failure(error: &StoreError) -> Failure {
     )
 }
 
-/// Items the loop needs: a failing one fails the setup step. The others (deliveries, the last verification,
-/// mapped fields, double delivery) are history or side issues: shown, not blocking.
-const NEEDED: [ItemId; 14] = [
-    ItemId::Connected,
-    ItemId::WebhookExists,
-    ItemId::WebhookActive,
-    ItemId::WebhookEndpoint,
-    ItemId::WebhookMethodFormat,
-    ItemId::WebhookConnected,
-    ItemId::SigningSecret,
-    ItemId::TriggerExists,
-    ItemId::TriggerActive,
-    ItemId::TriggerWebhook,
-    ItemId::TriggerConditions,
-    ItemId::TriggerBody,
-    ItemId::TriggerBodyJson,
-    ItemId::RelayReachable,
-];
+/// Whether the loop needs `id` (the connection, and what setup makes): a failing one fails the setup step. The
+/// others (deliveries, the last verification, mapped fields, double delivery) are history or side issues: shown,
+/// not blocking.
+fn needed(id: ItemId) -> bool {
+    id == ItemId::Connected || ItemId::LOOP_SETUP.contains(&id)
+}
 
 /// The setup step's verdict from the checklist: the first failing item the loop needs, with every other one in
 /// the cause, and (for the relay) what the webhook's invocation log says.
@@ -913,7 +901,7 @@ pub fn judge_setup(checklist: &Checklist) -> Result<String, Failure> {
     let failing: Vec<&checklist::Item> = checklist
         .items
         .iter()
-        .filter(|item| NEEDED.contains(&item.id) && item.state == ItemState::Failing)
+        .filter(|item| needed(item.id) && item.state == ItemState::Failing)
         .collect();
     if let Some(first) = failing.first() {
         let mut causes: Vec<String> = failing
@@ -942,7 +930,7 @@ pub fn judge_setup(checklist: &Checklist) -> Result<String, Failure> {
     let unknown: Vec<&checklist::Item> = checklist
         .items
         .iter()
-        .filter(|item| NEEDED.contains(&item.id) && item.state == ItemState::Unknown)
+        .filter(|item| needed(item.id) && item.state == ItemState::Unknown)
         .collect();
     if let Some(first) = unknown.first() {
         return Err(Failure::new(

@@ -4,6 +4,7 @@ import { getColor } from '@zendeskgarden/react-theming';
 import { Spinner } from '@zendeskgarden/react-loaders';
 import type { CheckEvent, CheckStatus } from '../api';
 import { Prose } from '../shell/Prose';
+import { VisuallyHidden } from '../shell/VisuallyHidden';
 
 /**
  * Adds or updates one check, keeping the order in which checks first appeared: a check is reported as `running`
@@ -148,12 +149,3 @@ const Detail = styled.span`
 
 const Explanation = styled.span``;
 
-/** Text for screen readers (and tests) that sighted users get from the icon. */
-export const VisuallyHidden = styled.span`
-  position: absolute;
-  width: 1px;
-  height: 1px;
-  overflow: hidden;
-  clip: rect(0 0 0 0);
-  white-space: nowrap;
-`;

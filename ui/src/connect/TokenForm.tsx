@@ -1,22 +1,19 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { Alert } from '@zendeskgarden/react-notifications';
 import { Field } from '@zendeskgarden/react-forms';
 import { Dots } from '@zendeskgarden/react-loaders';
-import { CommandError, lookupAgent, verifyAndSave, type UserView } from '../api';
+import { lookupAgent, verifyAndSave, type ConnectForm, type UserView } from '../api';
+import { type Lookup, useDebouncedLookup } from '../shell/agentLookup';
 import { useCheckRun } from './checkRun';
 import { API_TOKEN_DEADLINE } from './deadline';
 import { agentLookupForm, toConnectForm, validateFields } from './fields';
 import { useFormFields } from './formFields';
 import { ConnectFormShell, type ConnectTabProps, RunReport, TextField } from './FormParts';
 
-/** How long typing must pause before the Default Agent is looked up: each lookup is a Zendesk API call. */
-export const AGENT_LOOKUP_DEBOUNCE_MS = 400;
-
-type AgentLookup =
-  | { state: 'none' }
-  | { state: 'looking' }
-  | { state: 'found'; agent: UserView }
-  | { state: 'failed'; message: string };
+/** Looks up the form's Default Agent with the form's own credentials, before anything is saved. */
+function lookupDefaultAgent(form: ConnectForm): Promise<UserView> {
+  return lookupAgent(form, form.defaultAgentId ?? '');
+}
 
 /**
  * The legacy API-token form: live subdomain normalization and Default Agent lookup, and "Verify & Save" with each
@@ -33,7 +30,6 @@ export function TokenForm({ prefill, onConnected }: ConnectTabProps) {
     },
     validateFields,
   );
-  const [agentLookup, setAgentLookup] = useState<AgentLookup>({ state: 'none' });
   const run = useCheckRun(onConnected);
 
   const { subdomain, email, token, defaultAgentId, baseUrl } = form.fields;
@@ -41,29 +37,7 @@ export function TokenForm({ prefill, onConnected }: ConnectTabProps) {
     () => agentLookupForm({ subdomain, email, token, defaultAgentId, baseUrl }),
     [subdomain, email, token, defaultAgentId, baseUrl],
   );
-  useEffect(() => {
-    if (lookupForm === null || lookupForm.defaultAgentId === null) {
-      setAgentLookup({ state: 'none' });
-      return;
-    }
-    const agentId = lookupForm.defaultAgentId;
-    let current = true;
-    setAgentLookup({ state: 'looking' });
-    const timer = setTimeout(() => {
-      lookupAgent(lookupForm, agentId).then(
-        (agent) => {
-          if (current) setAgentLookup({ state: 'found', agent });
-        },
-        (raw: unknown) => {
-          if (current) setAgentLookup({ state: 'failed', message: CommandError.from(raw).message });
-        },
-      );
-    }, AGENT_LOOKUP_DEBOUNCE_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [lookupForm]);
+  const agentLookup = useDebouncedLookup(lookupForm, lookupDefaultAgent);
 
   return (
     <>
@@ -106,7 +80,7 @@ export function TokenForm({ prefill, onConnected }: ConnectTabProps) {
 }
 
 /** The Default Agent lookup's answer: "Ana Agent (agent)", or why there is none. */
-function AgentLookupMessage({ lookup }: { lookup: AgentLookup }) {
+function AgentLookupMessage({ lookup }: { lookup: Lookup<UserView> }) {
   switch (lookup.state) {
     case 'none':
       return null;

@@ -3,6 +3,7 @@ import { getColor } from '@zendeskgarden/react-theming';
 import { Button } from '@zendeskgarden/react-buttons';
 import { Tag } from '@zendeskgarden/react-tags';
 import type { HandoffView } from '../api';
+import { VisuallyHidden } from '../shell/VisuallyHidden';
 
 const HANDOFF_TAGS: Record<HandoffView['state'], { label: string; hue: string }> = {
   none: { label: 'Not handed off', hue: 'grey' },
@@ -99,11 +100,3 @@ const Glyph = styled.svg`
   vertical-align: -1px;
 `;
 
-export const VisuallyHidden = styled.span`
-  position: absolute;
-  width: 1px;
-  height: 1px;
-  overflow: hidden;
-  clip: rect(0 0 0 0);
-  white-space: nowrap;
-`;

@@ -13,6 +13,7 @@ import { STATE_TEXT, StatusMark } from '../shell/StatusMark';
 import { statusChanged } from '../shell/statusEvents';
 import { anythingMissing, planFix, type FixPlan } from './fixes';
 import { SetupRun, applyEvent, startProgress, type RunProgress } from './SetupRun';
+import { VisuallyHidden } from '../shell/VisuallyHidden';
 
 /** Reads the checklist; the status bar's counts follow at once. */
 function readChecklist() {
@@ -153,7 +154,7 @@ export function ChecklistTab({
                 <ItemText>
                   <ItemLabel>
                     {item.label}
-                    <Hidden>: {STATE_TEXT[item.state]}</Hidden>
+                    <VisuallyHidden>: {STATE_TEXT[item.state]}</VisuallyHidden>
                   </ItemLabel>
                   <Evidence data-testid={`checklist-evidence-${item.id}`}>{item.evidence}</Evidence>
                   {plan?.kind === 'explain' && explained === item.id && item.fix !== null && (
@@ -357,11 +358,3 @@ const ConsentButtons = styled.div`
   margin-top: ${({ theme }) => theme.space.sm};
 `;
 
-const Hidden = styled.span`
-  position: absolute;
-  width: 1px;
-  height: 1px;
-  overflow: hidden;
-  clip: rect(0 0 0 0);
-  white-space: nowrap;
-`;

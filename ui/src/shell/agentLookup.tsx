@@ -6,26 +6,31 @@ import { CommandError, findAgent, type AgentView } from '../api';
 /** How long typing must pause before the agent is looked up: each lookup is a Zendesk API call. */
 export const AGENT_LOOKUP_DEBOUNCE_MS = 400;
 
-/** An agent ID's lookup as it is typed. */
-export type AgentLookup =
+/** A lookup as its key is typed: none, under way, what was found, or why it failed. */
+export type Lookup<T> =
   | { state: 'none' }
   | { state: 'looking' }
-  | { state: 'found'; agent: AgentView }
+  | { state: 'found'; agent: T }
   | { state: 'failed'; message: string };
 
-/** The agent's name as the ID is typed (debounced; an answer for an ID no longer typed is dropped), or why none. */
-export function useAgentLookup(agentId: string): AgentLookup {
-  const [lookup, setLookup] = useState<AgentLookup>({ state: 'none' });
+/** An agent ID's lookup as it is typed. */
+export type AgentLookup = Lookup<AgentView>;
+
+/**
+ * Looks `key` up with `find` once typing pauses (an answer for a key no longer current is dropped); none while
+ * `key` is null. `find` must be stable (a module function): a new one starts no lookup.
+ */
+export function useDebouncedLookup<K, T>(key: K | null, find: (key: K) => Promise<T>): Lookup<T> {
+  const [lookup, setLookup] = useState<Lookup<T>>({ state: 'none' });
   useEffect(() => {
-    const id = agentId.trim();
-    if (!/^\d+$/.test(id)) {
+    if (key === null) {
       setLookup({ state: 'none' });
       return undefined;
     }
     let current = true;
     setLookup({ state: 'looking' });
     const timer = setTimeout(() => {
-      findAgent(id).then(
+      find(key).then(
         (agent) => {
           if (current) setLookup({ state: 'found', agent });
         },
@@ -38,8 +43,14 @@ export function useAgentLookup(agentId: string): AgentLookup {
       current = false;
       clearTimeout(timer);
     };
-  }, [agentId]);
+  }, [key, find]);
   return lookup;
+}
+
+/** The agent's name as the ID is typed (debounced; an answer for an ID no longer typed is dropped), or why none. */
+export function useAgentLookup(agentId: string): AgentLookup {
+  const id = agentId.trim();
+  return useDebouncedLookup(/^\d+$/.test(id) ? id : null, findAgent);
 }
 
 /**

@@ -25,6 +25,7 @@ import { SetupRun, applyEvent, startProgress, type RunProgress } from '../setup/
 import { StatusMark } from '../shell/StatusMark';
 import { statusChanged } from '../shell/statusEvents';
 import { Prose } from '../shell/Prose';
+import { VisuallyHidden } from '../shell/VisuallyHidden';
 
 type Look = { state: 'looking' } | { state: 'found'; finding: Finding } | { state: 'failed'; error: CommandError };
 
@@ -266,7 +267,7 @@ function Found({
           <li key={probe.name} data-testid={`probe-${probe.name}`} data-outcome={probe.outcome}>
             <StatusMark state={probe.outcome === 'ok' ? 'ok' : probe.outcome === 'problem' ? 'failing' : 'unknown'} />
             <span>
-              <Hidden>{OUTCOME_TEXT[probe.outcome]}: </Hidden>
+              <VisuallyHidden>{OUTCOME_TEXT[probe.outcome]}: </VisuallyHidden>
               {probe.evidence}
             </span>
           </li>
@@ -508,11 +509,3 @@ const Buttons = styled.div`
   margin: ${({ theme }) => theme.space.xs} 0;
 `;
 
-const Hidden = styled.span`
-  position: absolute;
-  width: 1px;
-  height: 1px;
-  overflow: hidden;
-  clip: rect(0 0 0 0);
-  white-space: nowrap;
-`;

@@ -7,6 +7,7 @@ import type { FixView, VerifyStep } from '../api';
 import { StatusMark } from '../shell/StatusMark';
 import { formatDuration } from './run';
 import { Prose } from '../shell/Prose';
+import { VisuallyHidden } from '../shell/VisuallyHidden';
 
 const STATE_TEXT: Record<VerifyStep['state'], string> = {
   running: 'Running',
@@ -59,7 +60,7 @@ export function Timeline({
             <Head>
               <Label>
                 {step.label}
-                <Hidden>: {step.state === 'running' && !running ? 'Stopped' : STATE_TEXT[step.state]}</Hidden>
+                <VisuallyHidden>: {step.state === 'running' && !running ? 'Stopped' : STATE_TEXT[step.state]}</VisuallyHidden>
               </Label>
               {step.durationMs !== null && step.state !== 'skipped' && (
                 <Duration data-testid={`verify-step-duration-${step.id}`}>{formatDuration(step.durationMs)}</Duration>
@@ -226,11 +227,3 @@ const Buttons = styled.div`
   margin: ${({ theme }) => theme.space.xs} 0;
 `;
 
-const Hidden = styled.span`
-  position: absolute;
-  width: 1px;
-  height: 1px;
-  overflow: hidden;
-  clip: rect(0 0 0 0);
-  white-space: nowrap;
-`;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use zendesk_sim::{Plan, SimConfig};
 
-use super::{fail, forget_profile, percentile, round2, BenchError};
+use super::{fail, percentile, round2, BenchError};
 use crate::handoff::{SessionLinks, Worker};
 use crate::session::{
     Channel, HandoffRequest, Mode, NewContact, NewSession, NewTurn, Role, SessionId, Sessions,
@@ -25,30 +25,25 @@ pub async fn run(
     secret_store: crate::keychain::SecretStoreKind,
     latency: Duration,
 ) -> Result<Value, BenchError> {
-    let token = ulid::Ulid::new().to_string();
-    let sim = zendesk_sim::spawn(SimConfig {
-        admin_token: Some(token.clone()),
+    let config = SimConfig {
         latency,
         plan: Plan::EnterprisePlus,
         ..SimConfig::default()
-    })
-    .await
-    .map_err(|e| fail("the simulator did not start", e))?;
-    let dir = std::env::temp_dir().join(format!("handoff-bench-{}", ulid::Ulid::new()));
-    let outcome = measure(&sim, &dir, secret_store, &token, latency).await;
-    forget_profile(&dir, secret_store).await;
+    };
+    let rig = super::Rig::start("handoff", config, secret_store).await?;
+    let outcome = measure(&rig, latency).await;
+    rig.forget().await;
     outcome
 }
 
-async fn measure(
-    sim: &zendesk_sim::RunningSimulator,
-    dir: &std::path::Path,
-    secret_store: crate::keychain::SecretStoreKind,
-    token: &str,
-    latency: Duration,
-) -> Result<Value, BenchError> {
-    let (profile, clock) = super::connect_throwaway(sim, dir, secret_store, token).await?;
-    let account = crate::account::open(&profile, &clock)
+async fn measure(rig: &super::Rig, latency: Duration) -> Result<Value, BenchError> {
+    let super::Rig {
+        sim,
+        profile,
+        clock,
+        ..
+    } = rig;
+    let account = crate::account::open(profile, clock)
         .await
         .map_err(|e| fail("opening the account", e))?
         .ok_or_else(|| BenchError::new("not connected".into()))?;

@@ -6,6 +6,10 @@ pub mod handoff;
 pub mod relay;
 pub mod verify;
 
+use std::path::{Path, PathBuf};
+
+use zendesk_sim::SimConfig;
+
 use crate::clock::Clock;
 use crate::connect::{self, ConnectInput, ConnectOptions};
 use crate::keychain::{SecretName, SecretStoreKind};
@@ -27,11 +31,59 @@ fn fail(what: &str, error: impl std::fmt::Display) -> BenchError {
     BenchError(format!("{what}: {error}"))
 }
 
-/// Opens a throwaway profile in `dir` and connects it to the simulator's admin with `token`, through the same
-/// Verify & Save an admin's connection takes. Pair it with [`forget_profile`].
+/// A benchmark's world: a simulator of its own and a throwaway profile connected to its admin. Pair
+/// [`Rig::start`] with [`Rig::forget`], whatever the measurement's outcome.
+pub(crate) struct Rig {
+    pub sim: zendesk_sim::RunningSimulator,
+    pub profile: Profile,
+    pub clock: Clock,
+    dir: PathBuf,
+    secret_store: SecretStoreKind,
+}
+
+impl Rig {
+    /// Starts a simulator from `config` (with an admin token made here) and connects a throwaway profile in the
+    /// temporary folder `handoff-bench-{name}-…` to it, through the same Verify & Save an admin's connection
+    /// takes.
+    pub async fn start(
+        name: &str,
+        config: SimConfig,
+        secret_store: SecretStoreKind,
+    ) -> Result<Rig, BenchError> {
+        let token = ulid::Ulid::new().to_string();
+        let sim = zendesk_sim::spawn(SimConfig {
+            admin_token: Some(token.clone()),
+            ..config
+        })
+        .await
+        .map_err(|e| fail("the simulator did not start", e))?;
+        let dir = std::env::temp_dir().join(format!("handoff-bench-{name}-{}", ulid::Ulid::new()));
+        match connect_throwaway(&sim, &dir, secret_store, &token).await {
+            Ok((profile, clock)) => Ok(Rig {
+                sim,
+                profile,
+                clock,
+                dir,
+                secret_store,
+            }),
+            Err(error) => {
+                forget_profile(&dir, secret_store).await;
+                let _ = sim.stop().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Removes the throwaway profile with every keychain entry it may have made, and stops the simulator.
+    pub async fn forget(self) {
+        forget_profile(&self.dir, self.secret_store).await;
+        let _ = self.sim.stop().await;
+    }
+}
+
 async fn connect_throwaway(
     sim: &zendesk_sim::RunningSimulator,
-    dir: &std::path::Path,
+    dir: &Path,
     secret_store: SecretStoreKind,
     token: &str,
 ) -> Result<(Profile, Clock), BenchError> {
@@ -61,8 +113,7 @@ async fn connect_throwaway(
     Ok((profile, clock))
 }
 
-/// Removes a benchmark's throwaway profile and every keychain entry it may have made.
-pub async fn forget_profile(dir: &std::path::Path, secret_store: SecretStoreKind) {
+async fn forget_profile(dir: &Path, secret_store: SecretStoreKind) {
     if let Ok(profile) = Profile::open(dir, secret_store) {
         if let Ok(keychain) = profile.keychain() {
             for name in SecretName::CREDENTIALS {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use zendesk_sim::SimConfig;
 
-use super::{fail, forget_profile, BenchError};
+use super::{fail, BenchError};
 use super::{percentile, round2};
 use crate::api::{self, ApiKeys, ApiState};
 use crate::handoff::SessionLinks;
@@ -34,27 +34,20 @@ const RATE_PER_SECOND: u64 = 1000;
 const REPLIES: usize = 100;
 
 pub async fn run(secret_store: crate::keychain::SecretStoreKind) -> Result<Value, BenchError> {
-    let token = ulid::Ulid::new().to_string();
-    let sim = zendesk_sim::spawn(SimConfig {
-        admin_token: Some(token.clone()),
-        ..SimConfig::default()
-    })
-    .await
-    .map_err(|e| fail("the simulator did not start", e))?;
-    let dir = std::env::temp_dir().join(format!("handoff-bench-relay-{}", ulid::Ulid::new()));
-    let outcome = measure(&sim, &dir, secret_store, &token).await;
-    forget_profile(&dir, secret_store).await;
+    let rig = super::Rig::start("relay", SimConfig::default(), secret_store).await?;
+    let outcome = measure(&rig).await;
+    rig.forget().await;
     outcome
 }
 
-async fn measure(
-    sim: &zendesk_sim::RunningSimulator,
-    dir: &std::path::Path,
-    secret_store: crate::keychain::SecretStoreKind,
-    token: &str,
-) -> Result<Value, BenchError> {
-    let (profile, clock) = super::connect_throwaway(sim, dir, secret_store, token).await?;
-    let account = crate::account::open(&profile, &clock)
+async fn measure(rig: &super::Rig) -> Result<Value, BenchError> {
+    let super::Rig {
+        sim,
+        profile,
+        clock,
+        ..
+    } = rig;
+    let account = crate::account::open(profile, clock)
         .await
         .map_err(|e| fail("the account", e))?
         .ok_or_else(|| BenchError::new("not connected".into()))?;

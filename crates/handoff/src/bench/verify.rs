@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use zendesk_sim::{LoggedRequest, Plan, SimConfig};
 
 use super::round2;
-use super::{fail, forget_profile, BenchError};
+use super::{fail, BenchError};
 use crate::settings::{SettingKey, Settings};
 use crate::setup::{self, Scope, SetupOptions};
 use crate::verify::{self, StepId, VerifyOptions};
@@ -32,32 +32,25 @@ pub async fn run(
     latency: Duration,
     runs: usize,
 ) -> Result<Value, BenchError> {
-    let token = ulid::Ulid::new().to_string();
-    let sim = zendesk_sim::spawn(SimConfig {
-        admin_token: Some(token.clone()),
+    let config = SimConfig {
         latency,
         // The runs' calls stay far below any plan's limit; the highest keeps the limiter out of the figures.
         plan: Plan::EnterprisePlus,
         ..SimConfig::default()
-    })
-    .await
-    .map_err(|e| fail("the simulator did not start", e))?;
-    let dir = std::env::temp_dir().join(format!("handoff-bench-verify-{}", ulid::Ulid::new()));
-    let outcome = measure(&sim, &dir, secret_store, &token, latency, runs.max(1)).await;
-    forget_profile(&dir, secret_store).await;
-    let _ = sim.stop().await;
+    };
+    let rig = super::Rig::start("verify", config, secret_store).await?;
+    let outcome = measure(&rig, latency, runs.max(1)).await;
+    rig.forget().await;
     outcome
 }
 
-async fn measure(
-    sim: &zendesk_sim::RunningSimulator,
-    dir: &std::path::Path,
-    secret_store: crate::keychain::SecretStoreKind,
-    token: &str,
-    latency: Duration,
-    runs: usize,
-) -> Result<Value, BenchError> {
-    let (profile, clock) = super::connect_throwaway(sim, dir, secret_store, token).await?;
+async fn measure(rig: &super::Rig, latency: Duration, runs: usize) -> Result<Value, BenchError> {
+    let super::Rig {
+        sim,
+        profile,
+        clock,
+        ..
+    } = rig;
     // The relay each run hosts listens on a free loopback port, which is also the public URL Zendesk posts to.
     let free = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
@@ -66,8 +59,8 @@ async fn measure(
         .set(SettingKey::PublicUrl, &format!("http://{free}"))
         .map_err(|e| fail("setting the public URL", e))?;
     setup::run(
-        &profile,
-        &clock,
+        profile,
+        clock,
         SetupOptions {
             dry_run: false,
             scope: Scope::All,
@@ -84,7 +77,7 @@ async fn measure(
     for _ in 0..runs {
         sim.sim.clear_requests();
         let started = Instant::now();
-        let report = verify::run(&profile, &clock, VerifyOptions::default(), |_| {})
+        let report = verify::run(profile, clock, VerifyOptions::default(), |_| {})
             .await
             .map_err(|e| fail("the verification", e))?;
         let wall = started.elapsed();

@@ -73,7 +73,7 @@ pub async fn run(context: &Context, args: StatusArgs) -> ExitCode {
                 Liveness::Unknown { .. } => Value::Null,
             },
             "unreachable": unknown,
-            "checklist": checklist.items.iter().map(item_json).collect::<Vec<_>>(),
+            "checklist": checklist.items.iter().map(Item::json).collect::<Vec<_>>(),
             "summary": {
                 "ok": summary.ok,
                 "warning": summary.warning,
@@ -109,17 +109,6 @@ pub async fn run(context: &Context, args: StatusArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-fn item_json(item: &Item) -> Value {
-    json!({
-        "id": item.id.as_str(),
-        "label": item.id.label(),
-        "state": item.state.as_str(),
-        "evidence": item.evidence,
-        "fix": item.fix.map(|fix| fix.as_str()),
-        "fix_command": item.fix.map(|fix| fix.command()),
-    })
 }
 
 fn print_checklist(checklist: &Checklist) {

@@ -45,13 +45,7 @@ pub fn open(
     browser: &dyn Browser,
 ) -> Result<Url, TicketPageError> {
     let url = for_session(profile, sessions, id)?;
-    browser
-        .open(&url)
-        .map_err(|error| TicketPageError::Browser {
-            url: url.to_string(),
-            reason: error.to_string(),
-        })?;
-    Ok(url)
+    open_in(browser, url)
 }
 
 /// Opens ticket `ticket_id` of the connected account on Zendesk's agent page (the manual verification's ticket,
@@ -63,13 +57,7 @@ pub fn open_ticket(
 ) -> Result<Url, TicketPageError> {
     let connection = profile.connection()?.ok_or(TicketPageError::NotConnected)?;
     let url = checked(&connection, ticket_id)?;
-    browser
-        .open(&url)
-        .map_err(|error| TicketPageError::Browser {
-            url: url.to_string(),
-            reason: error.to_string(),
-        })?;
-    Ok(url)
+    open_in(browser, url)
 }
 
 /// The agent page of the session `id`'s ticket in the connected account.
@@ -114,6 +102,17 @@ pub fn checked(connection: &Connection, ticket_id: u64) -> Result<Url, TicketPag
     {
         return Err(off_account());
     }
+    Ok(url)
+}
+
+/// Opens `url` in `browser`; returns it.
+fn open_in(browser: &dyn Browser, url: Url) -> Result<Url, TicketPageError> {
+    browser
+        .open(&url)
+        .map_err(|error| TicketPageError::Browser {
+            url: url.to_string(),
+            reason: error.to_string(),
+        })?;
     Ok(url)
 }
 

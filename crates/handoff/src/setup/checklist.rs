@@ -83,6 +83,25 @@ impl ItemId {
         ItemId::DoubleDelivery,
     ];
 
+    /// What setup makes and the reply loop needs, root causes first: "no active trigger calls the webhook"
+    /// follows from a trigger deactivated or deleted, so a diagnosis names it only when nothing upstream
+    /// explains it. Verification's setup step and the doctor's setup probe both judge these.
+    pub const LOOP_SETUP: [ItemId; 13] = [
+        ItemId::WebhookExists,
+        ItemId::WebhookActive,
+        ItemId::WebhookEndpoint,
+        ItemId::WebhookMethodFormat,
+        ItemId::SigningSecret,
+        ItemId::TriggerExists,
+        ItemId::TriggerActive,
+        ItemId::TriggerWebhook,
+        ItemId::TriggerConditions,
+        ItemId::TriggerBody,
+        ItemId::TriggerBodyJson,
+        ItemId::RelayReachable,
+        ItemId::WebhookConnected,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ItemId::Connected => "connected",
@@ -267,6 +286,20 @@ pub struct Item {
     /// One line: what was found.
     pub evidence: String,
     pub fix: Option<FixAction>,
+}
+
+impl Item {
+    /// The item as `handoff status --json` and the diagnostics bundle show it.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id.as_str(),
+            "label": self.id.label(),
+            "state": self.state.as_str(),
+            "evidence": self.evidence,
+            "fix": self.fix.map(|fix| fix.as_str()),
+            "fix_command": self.fix.map(|fix| fix.command()),
+        })
+    }
 }
 
 fn item(id: ItemId, state: ItemState, evidence: impl Into<String>, fix: Option<FixAction>) -> Item {
